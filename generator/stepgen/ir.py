@@ -1,0 +1,173 @@
+"""The intermediate model: one checked, typed picture of a manifest.
+
+Every emitter and every check reads this model; none of them reads the manifest's JSON
+again. Schemas stay plain JSON values (dicts), exactly as written, so that each emitter
+translates the same data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+JOB_STAGE = "JobStage"
+STEP_TYPES = ("AI_GENERATION", "PROCESSING", "MERGE")
+BLOB_ARTIFACT_TYPES = frozenset({"AUDIO", "IMAGE", "VIDEO"})
+
+
+def camel_case(upper_snake: str) -> str:
+    """Turn ``MY_STAGE`` into ``myStage``."""
+    head, *rest = upper_snake.lower().split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def pascal_case(upper_snake: str) -> str:
+    """Turn ``MY_STAGE`` into ``MyStage``."""
+    return "".join(part.capitalize() for part in upper_snake.lower().split("_"))
+
+
+def snake_case(name: str) -> str:
+    """Turn ``jobId`` or ``MY_STAGE`` into ``job_id`` or ``my_stage``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a failed stage is tried again."""
+
+    max_attempts: int
+    backoff_ms: int
+    max_backoff_ms: int
+
+
+@dataclass(frozen=True)
+class JobInput:
+    """A value a stage reads from the job itself (``Job.id`` or a ``Job.config`` key)."""
+
+    name: str
+    description: str
+    source: str
+    schema: Any
+
+    @property
+    def variable(self) -> str:
+        """The ``<variable>`` a prompt uses for this input."""
+        return f"<{snake_case(self.name)}>"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the pipeline, as the manifest declares it."""
+
+    index: int
+    stage: str
+    name: str
+    description: str
+    version: int
+    type: str
+    model: str | None
+    temperature: float | None
+    prompt: str | None
+    prompt_file: str | None
+    tools: tuple[Any, ...]
+    meta: dict[str, Any]
+    sources: tuple[str, ...]
+    job_inputs: tuple[str, ...]
+    input_schema: Any
+    output_type: str
+    output_schema: Any
+    requires_approval: bool
+    retry: RetryPolicy | None
+    timeout_ms: int | None
+
+    @property
+    def pointer(self) -> str:
+        """JSON pointer of this stage in the manifest."""
+        return f"/stages/{self.index}"
+
+    @property
+    def field_name(self) -> str:
+        """Name of the input property that carries this stage's output to readers."""
+        return camel_case(self.stage)
+
+    @property
+    def module_name(self) -> str:
+        """Name of the generated module of this stage."""
+        return self.stage.lower()
+
+    @property
+    def input_model(self) -> str:
+        """Class name of the stage's input model."""
+        return f"{pascal_case(self.stage)}Input"
+
+    @property
+    def output_model(self) -> str:
+        """Class name of the stage's output model (its ``$defs`` name when referenced)."""
+        target = _local_ref(self.output_schema)
+        return target if target else f"{pascal_case(self.stage)}Output"
+
+    @property
+    def is_ai(self) -> bool:
+        """Whether a language model produces this stage's output."""
+        return self.type == "AI_GENERATION"
+
+
+def _local_ref(schema: Any) -> str | None:
+    if isinstance(schema, dict) and set(schema) == {"$ref"}:
+        ref = schema["$ref"]
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return ref[len("#/$defs/") :]
+    return None
+
+
+def variable_for_source(stage: Stage) -> str:
+    """The ``<variable>`` a prompt uses for the output of ``stage``.
+
+    JSON artifacts are passed as ``<name_json>``; audio, image and video artifacts are
+    passed as references, ``<name_outputs>``.
+    """
+    suffix = "outputs" if stage.output_type in BLOB_ARTIFACT_TYPES else "json"
+    return f"<{snake_case(stage.field_name)}_{suffix}>"
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The whole manifest, checked and resolved."""
+
+    name: str
+    version: str
+    description: str
+    python_package: str
+    typescript_package: str
+    models: tuple[str, ...]
+    enums: dict[str, tuple[str, ...]]
+    job_inputs: dict[str, JobInput]
+    defs: dict[str, Any]
+    stages: tuple[Stage, ...]
+    inputs: dict[str, bytes] = field(default_factory=dict)
+
+    def stage(self, name: str) -> Stage:
+        """Return the stage called ``name``."""
+        for stage in self.stages:
+            if stage.stage == name:
+                return stage
+        raise KeyError(name)
+
+    def all_defs(self) -> dict[str, Any]:
+        """The ``$defs`` with every enum added, as the generated schemas see them."""
+        merged: dict[str, Any] = {
+            name: {"enum": list(values)} for name, values in sorted(self.enums.items())
+        }
+        merged.update(self.defs)
+        return merged
+
+    def variables(self, stage: Stage) -> list[str]:
+        """The ``<variables>`` a prompt of ``stage`` must mention, in input order."""
+        found = [variable_for_source(self.stage(source)) for source in stage.sources]
+        found += [self.job_inputs[name].variable for name in stage.job_inputs]
+        return found
+
+    def dependents(self, name: str) -> list[str]:
+        """Stages that read the output of ``name``."""
+        return [stage.stage for stage in self.stages if name in stage.sources]

@@ -1,0 +1,111 @@
+"""Checking a manifest against the meta-schema, with problems located in the file."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from stepgen.errors import Problem
+from stepgen.manifest.source import Document, pointer_of
+
+META_SCHEMA_PATH = Path(__file__).with_name("stepgen.schema.json")
+_JSON_TYPES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    type(None): "null",
+}
+
+
+@lru_cache(maxsize=1)
+def meta_schema() -> dict[str, Any]:
+    """The meta-schema every manifest is checked against."""
+    loaded: dict[str, Any] = json.loads(META_SCHEMA_PATH.read_text("utf-8"))
+    return loaded
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    schema = meta_schema()
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def supported_keywords() -> list[str]:
+    """The JSON Schema keywords a manifest's schemas may use."""
+    return sorted(meta_schema()["$defs"]["schemaNode"]["properties"])
+
+
+def check_meta_schema(document: Document) -> list[Problem]:
+    """Return every place where the manifest breaks the meta-schema."""
+    problems: list[Problem] = []
+    for error in _validator().iter_errors(document.data):
+        problems.extend(_problems_of(document, error))
+    return problems
+
+
+def _problems_of(document: Document, error: ValidationError) -> list[Problem]:
+    if error.context and error.validator in ("oneOf", "anyOf"):
+        deepest = best_match(error.context)
+        if deepest is not None and list(deepest.absolute_path) != list(error.absolute_path):
+            return _problems_of(document, deepest)
+    pointer = pointer_of(list(error.absolute_path))
+    instance = error.instance
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        is_schema = error.schema is meta_schema()["$defs"]["schemaNode"] or (
+            error.schema.get("description", "").startswith("A JSON Schema limited")
+        )
+        problems = []
+        for key in sorted(set(instance) - allowed):
+            child = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
+            if is_schema:
+                message = (
+                    f"unsupported JSON Schema keyword {key!r}; supported: "
+                    + ", ".join(supported_keywords())
+                )
+                problems.append(document.problem(child, "unsupported-keyword", message, key=True))
+            else:
+                known = ", ".join(sorted(allowed)) or "none"
+                message = f"unknown key {key!r}; allowed keys: {known}"
+                problems.append(document.problem(child, "unknown-key", message, key=True))
+        return problems
+    return [document.problem(pointer, f"schema-{error.validator}", _message(error))]
+
+
+def _message(error: ValidationError) -> str:
+    value = error.validator_value
+    instance = error.instance
+    kind = _JSON_TYPES.get(type(instance), "a value")
+    if error.validator == "type":
+        expected = value if isinstance(value, str) else " or ".join(value)
+        return f"expected {expected}, found {kind}"
+    if error.validator == "enum":
+        return f"{_short(instance)} is not one of {', '.join(map(_short, value))}"
+    if error.validator == "pattern":
+        return f"{_short(instance)} does not match the pattern {value}"
+    if error.validator == "required":
+        return error.message
+    if error.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        words = {
+            "minimum": "at least",
+            "maximum": "at most",
+            "exclusiveMinimum": "greater than",
+            "exclusiveMaximum": "less than",
+        }
+        return f"{_short(instance)} must be {words[error.validator]} {value}"
+    if error.validator == "format":
+        return f"{_short(instance)} is not a valid {value}"
+    return _short(error.message, 200)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = value if isinstance(value, str) and limit == 200 else json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

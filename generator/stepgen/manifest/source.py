@@ -1,0 +1,175 @@
+"""A JSON document read from disk, with the line and column of every value on demand.
+
+Parsing uses the C JSON decoder; the position index is built only when a problem has
+to be located, so a valid manifest never pays for it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stepgen.errors import Problem
+
+_WS = re.compile(r"[ \t\n\r]*")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
+
+
+def escape_token(token: str) -> str:
+    """Escape one reference token for a JSON pointer (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def pointer_of(parts: tuple[str | int, ...] | list[str | int]) -> str:
+    """Join path parts into a JSON pointer."""
+    return "".join("/" + escape_token(str(part)) for part in parts)
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _DuplicateKey
+    return result
+
+
+@dataclass
+class Document:
+    """The text and parsed value of one JSON file."""
+
+    path: Path
+    display: str
+    text: str
+    data: Any = None
+    _values: dict[str, int] = field(default_factory=dict, repr=False)
+    _keys: dict[str, int] = field(default_factory=dict, repr=False)
+    _duplicates: list[str] = field(default_factory=list, repr=False)
+    _indexed: bool = field(default=False, repr=False)
+
+    def position(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
+        """Return the 1-based line and column of the value (or key) at ``pointer``.
+
+        An unknown pointer falls back to its nearest known parent.
+        """
+        self._index()
+        table = self._keys if key else self._values
+        probe = pointer
+        while True:
+            if probe in table:
+                return self._line_column(table[probe])
+            if probe in self._values:
+                return self._line_column(self._values[probe])
+            if not probe:
+                return 1, 1
+            probe = probe.rsplit("/", 1)[0]
+
+    def problem(self, pointer: str, code: str, message: str, *, key: bool = False) -> Problem:
+        """Build a problem located at ``pointer`` in this document."""
+        line, column = self.position(pointer, key=key)
+        return Problem(self.display, line, column, pointer, code, message)
+
+    def duplicate_keys(self) -> list[str]:
+        """Return the pointers of keys that appear twice in one object."""
+        self._index()
+        return list(self._duplicates)
+
+    def _line_column(self, offset: int) -> tuple[int, int]:
+        line = self.text.count("\n", 0, offset) + 1
+        start = self.text.rfind("\n", 0, offset) + 1
+        return line, offset - start + 1
+
+    def _index(self) -> None:
+        if self._indexed:
+            return
+        self._indexed = True
+        end = self._scan(_WS.match(self.text, 0).end(), ())  # type: ignore[union-attr]
+        del end
+
+    def _skip(self, pos: int) -> int:
+        return _WS.match(self.text, pos).end()  # type: ignore[union-attr]
+
+    def _scan(self, pos: int, path: tuple[str | int, ...]) -> int:
+        text = self.text
+        here = pointer_of(path)
+        self._values.setdefault(here, pos)
+        char = text[pos]
+        if char == "{":
+            pos = self._skip(pos + 1)
+            seen: set[str] = set()
+            while text[pos] != "}":
+                match = _STRING.match(text, pos)
+                assert match is not None
+                name = json.loads(match.group())
+                child = path + (name,)
+                child_pointer = pointer_of(child)
+                if name in seen:
+                    self._duplicates.append(child_pointer)
+                seen.add(name)
+                self._keys.setdefault(child_pointer, pos)
+                pos = self._skip(match.end())
+                pos = self._skip(pos + 1)  # the colon
+                pos = self._skip(self._scan(pos, child))
+                if text[pos] == ",":
+                    pos = self._skip(pos + 1)
+            return pos + 1
+        if char == "[":
+            pos = self._skip(pos + 1)
+            index = 0
+            while text[pos] != "]":
+                pos = self._skip(self._scan(pos, path + (index,)))
+                index += 1
+                if text[pos] == ",":
+                    pos = self._skip(pos + 1)
+            return pos + 1
+        match = (_STRING if char == '"' else _SCALAR).match(text, pos)
+        assert match is not None
+        return match.end()
+
+
+def read_document(path: Path, display: str) -> tuple[Document, list[Problem]]:
+    """Read and parse ``path``; return the document and any syntax problems."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return Document(path, display, ""), [
+            Problem(display, 1, 1, "", "file-unreadable", f"cannot read the file: {reason}")
+        ]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return Document(path, display, ""), [
+            Problem(display, 1, 1, "", "not-utf8", f"the file is not UTF-8: {error.reason}")
+        ]
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    document = Document(path, display, text)
+    try:
+        document.data = json.loads(text, object_pairs_hook=_reject_duplicates)
+    except json.JSONDecodeError as error:
+        return document, [
+            Problem(display, error.lineno, error.colno, "", "json-syntax", error.msg)
+        ]
+    except _DuplicateKey:
+        document.data = json.loads(text)
+        return document, [
+            document.problem(
+                pointer,
+                "duplicate-key",
+                f"the key {pointer.rsplit('/', 1)[1]!r} appears more than once in this object",
+                key=True,
+            )
+            for pointer in document.duplicate_keys()
+        ]
+    except RecursionError:
+        return document, [
+            Problem(display, 1, 1, "", "json-syntax", "the document is nested too deeply")
+        ]
+    return document, []
