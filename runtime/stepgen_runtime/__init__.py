@@ -7,6 +7,7 @@ small and stable, because every generated package imports them.
 
 from stepgen_runtime.definitions import (
     Execution,
+    JobInput,
     RetryPolicy,
     StepConfig,
     StepDefinition,
@@ -18,6 +19,7 @@ from stepgen_runtime.model import SchemaModel
 
 __all__ = [
     "Execution",
+    "JobInput",
     "RetryPolicy",
     "SchemaModel",
     "StepConfig",

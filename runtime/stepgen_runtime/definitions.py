@@ -92,9 +92,9 @@ class StepInput:
 
 @dataclass(frozen=True, slots=True)
 class StepOutput:
-    """What a stage writes: one artifact of ``type`` whose content matches ``model``."""
+    """What a stage writes: one artifact of ``artifact_type`` whose content matches ``model``."""
 
-    type: str
+    artifact_type: str
     model: type[BaseModel]
     schema_json: str
 
@@ -132,3 +132,18 @@ class StepDefinition:
     def is_ai(self) -> bool:
         """Whether a language model produces this stage's output."""
         return self.type is StepType.AI_GENERATION
+
+
+@dataclass(frozen=True, slots=True)
+class JobInput:
+    """A value stages read from the job: ``id``, or ``config.<key>`` inside Job.config."""
+
+    name: str
+    source: str
+    schema_json: str
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        """The value's JSON Schema, with the ``$defs`` it uses."""
+        value: dict[str, Any] = json.loads(self.schema_json)
+        return value

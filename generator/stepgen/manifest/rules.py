@@ -16,11 +16,8 @@ from stepgen.manifest.source import Document, escape_token
 
 IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-# Attributes of pydantic's BaseModel that a field must not shadow.
-RESERVED_FIELDS = frozenset(
-    {"construct", "copy", "dict", "json", "schema", "schema_json", "validate", "fields"}
-)
 RESERVED_DEFS = frozenset({"JobStage", "ArtifactType", "JobStatus", "ApprovalStatus", "StepType"})
+STRING_CONSTRAINTS = frozenset({"minLength", "maxLength", "pattern", "enum", "const"})
 _BOUNDS = (
     ("minLength", "maxLength"),
     ("minItems", "maxItems"),
@@ -44,6 +41,9 @@ def check_rules(pipeline: Pipeline, document: Document) -> list[Problem]:
         for node_pointer, node in walk_schema(schema, pointer):
             _check_node(pipeline, node, node_pointer, report)
     for stage in pipeline.stages:
+        if _object_def(pipeline, stage.output_schema) is None:
+            message = "an output schema must be an object schema or a $ref to one"
+            report(f"{stage.pointer}/output/schema", "output-not-object", message)
         _check_sources(pipeline, stage, report)
         _check_input(pipeline, stage, report)
         _check_config(pipeline, stage, report)
@@ -166,6 +166,10 @@ def _check_node(pipeline: Pipeline, node: Any, pointer: str, report: Report) -> 
         if low in node and high in node and node[low] > node[high]:
             message = f"{low} {node[low]} is greater than {high} {node[high]}"
             report(f"{pointer}/{low}", "unsatisfiable", message)
+    if "format" in node:
+        problem = format_problem(node)
+        if problem:
+            report(f"{pointer}/format", "format-combination", problem)
     if isinstance(node.get("pattern"), str):
         problem = portability_problem(node["pattern"])
         if problem:
@@ -183,8 +187,19 @@ def field_name_problem(name: str) -> str | None:
             f"field name {name!r} must start with a letter and hold only letters, "
             "digits and underscores, so that Python and TypeScript can both use it"
         )
-    if name.startswith("model_") or name in RESERVED_FIELDS:
-        return f"field name {name!r} is reserved by pydantic models"
+    if name.startswith("model_"):
+        return f"field name {name!r} uses the prefix 'model_', which pydantic reserves"
+    return None
+
+
+def format_problem(node: dict[str, Any]) -> str | None:
+    """Say why a schema with ``format`` cannot be translated exactly, if it cannot."""
+    kinds = node.get("type")
+    if kinds not in ("string", ["string", "null"], ["null", "string"]):
+        return 'a schema with "format" must have "type": "string" (or ["string", "null"])'
+    mixed = sorted(set(node) & STRING_CONSTRAINTS)
+    if mixed:
+        return f'"format" cannot be combined with {", ".join(mixed)}; use one or the other'
     return None
 
 
@@ -199,6 +214,14 @@ def default_problem(pipeline: Pipeline, node: dict[str, Any]) -> str | None:
     if error is None:
         return None
     return f"the default does not validate against its schema: {error.message[:160]}"
+
+
+def _object_def(pipeline: Pipeline, schema: Any) -> Any:
+    if isinstance(schema, dict) and set(schema) == {"$ref"}:
+        schema = pipeline.defs.get(str(schema["$ref"])[len("#/$defs/") :])
+    if isinstance(schema, dict) and schema.get("type") == "object":
+        return schema
+    return None
 
 
 def _check_sources(pipeline: Pipeline, stage: Stage, report: Report) -> None:

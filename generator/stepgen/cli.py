@@ -1,0 +1,152 @@
+"""The ``stepgen`` command. The only place that prints, colours and exits.
+
+Exit codes: 0 clean, 1 drift, 2 invalid input or usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import IntEnum
+from typing import NoReturn
+
+import click
+
+from stepgen.errors import ManifestInvalid, Problem, StepgenError
+from stepgen.settings import Settings, resolve, shown
+
+
+class Exit(IntEnum):
+    """Exit codes of every stepgen command."""
+
+    OK = 0
+    DRIFT = 1
+    INVALID = 2
+
+
+def _settings(manifest: str | None, out: str | None) -> Settings:
+    try:
+        return resolve(manifest, out)
+    except StepgenError as error:
+        _fail(str(error))
+
+
+def _fail(message: str) -> NoReturn:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(Exit.INVALID)
+
+
+def _report_problems(problems: list[Problem], as_json: bool, note: str) -> NoReturn:
+    if as_json:
+        click.echo(json.dumps({"problems": [p.as_dict() for p in problems]}, indent=2))
+    else:
+        for problem in problems:
+            click.echo(problem.render(), err=True)
+        count = len(problems)
+        plural = "problem" if count == 1 else "problems"
+        click.secho(f"{count} {plural} in the manifest; {note}", fg="red", err=True)
+    sys.exit(Exit.INVALID)
+
+
+manifest_option = click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The manifest. Default: [tool.stepgen] manifest, else schema/pipeline.json.",
+)
+out_option = click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The output root. Default: [tool.stepgen] out, else generated.",
+)
+format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the result.",
+)
+
+
+@click.group()
+@click.version_option(package_name="stepgen")
+def main() -> None:
+    """Generate typed step packages from one pipeline manifest, and check them."""
+
+
+@main.command()
+@manifest_option
+@format_option
+def validate(manifest: str | None, output_format: str) -> None:
+    """Check the manifest and report every problem with its location."""
+    from stepgen.api import validate as run_validate
+
+    settings = _settings(manifest, None)
+    try:
+        pipeline = run_validate(settings.manifest)
+    except ManifestInvalid as error:
+        _report_problems(error.problems, output_format == "json", "nothing was generated")
+    if output_format == "json":
+        click.echo(json.dumps({"problems": [], "stages": [s.stage for s in pipeline.stages]}))
+    else:
+        click.echo(f"{shown(settings.manifest)}: valid, {len(pipeline.stages)} stages")
+
+
+@main.command()
+@manifest_option
+@out_option
+def generate(manifest: str | None, out: str | None) -> None:
+    """Generate the packages into the output root; write only files that changed."""
+    from stepgen.api import generate as run_generate
+
+    settings = _settings(manifest, out)
+    try:
+        result = run_generate(settings.manifest, settings.out)
+    except ManifestInvalid as error:
+        _report_problems(error.problems, False, f"{shown(settings.out)} was left unchanged")
+    except StepgenError as error:
+        _fail(f"{error}; {shown(settings.out)} was left unchanged")
+    for name in result.written:
+        click.echo(f"wrote    {name}")
+    for name in result.deleted:
+        click.echo(f"deleted  {name}")
+    unchanged = len(result.unchanged)
+    click.echo(
+        f"{len(result.written)} written, {len(result.deleted)} deleted, "
+        f"{unchanged} unchanged in {shown(settings.out)}"
+    )
+
+
+@main.command()
+@manifest_option
+@out_option
+@format_option
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of each file.")
+def check(manifest: str | None, out: str | None, output_format: str, show_diff: bool) -> None:
+    """Fail (exit 1) when the output root and the manifest disagree; never write."""
+    from stepgen.drift import check_drift
+
+    settings = _settings(manifest, out)
+    try:
+        report = check_drift(settings.manifest, settings.out, want_contents=show_diff)
+    except ManifestInvalid as error:
+        _report_problems(error.problems, output_format == "json", "nothing was checked")
+    except StepgenError as error:
+        _fail(str(error))
+    if output_format == "json":
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    elif report.clean:
+        click.echo(f"{shown(settings.out)}: up to date with {shown(settings.manifest)}")
+    else:
+        for finding in report.findings:
+            click.echo(f"{finding.status:12} {shown(settings.out / finding.path)}", err=True)
+            if show_diff:
+                click.echo(finding.diff(), nl=False)
+        click.secho(
+            f"{len(report.findings)} file(s) out of date: run `stepgen generate`",
+            fg="red",
+            err=True,
+        )
+    sys.exit(Exit.OK if report.clean else Exit.DRIFT)

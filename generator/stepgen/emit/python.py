@@ -1,0 +1,59 @@
+"""The Python package: enums, models, one module per step, and the registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stepgen.emit.pydantic_models import generate_models
+from stepgen.emit.templating import canonical_json, render
+from stepgen.ir import Pipeline, Stage
+from stepgen.schemas import bundle
+
+TEMPLATE_DIR = "python"
+
+
+def emit_python(pipeline: Pipeline) -> dict[str, str]:
+    """Render every file of the Python package, by path relative to the output root."""
+    package = pipeline.python_package
+    root = f"python/{package}"
+    context: dict[str, Any] = {"pipeline": pipeline, "package": package}
+    files = {
+        "python/pyproject.toml": render("python/pyproject.toml.jinja", **context),
+        f"{root}/py.typed": "",
+        f"{root}/__init__.py": render("python/__init__.py.jinja", **context),
+        f"{root}/enums.py": render("python/enums.py.jinja", **context),
+        f"{root}/models.py": generate_models(pipeline),
+        f"{root}/registry.py": render(
+            "python/registry.py.jinja", job_inputs=_job_inputs(pipeline), **context
+        ),
+        f"{root}/steps/__init__.py": render("python/steps_init.py.jinja", **context),
+    }
+    for stage in pipeline.stages:
+        files[f"{root}/steps/{stage.module_name}.py"] = render(
+            "python/step.py.jinja", stage=stage, step=step_view(pipeline, stage), **context
+        )
+    return files
+
+
+def step_view(pipeline: Pipeline, stage: Stage) -> dict[str, Any]:
+    """The values of one step definition, as JSON-ready data for the templates."""
+    output_schema = bundle(pipeline, stage.output_schema)
+    return {
+        "input_schema": canonical_json(bundle(pipeline, stage.input_schema)),
+        "output_schema": canonical_json(output_schema),
+        "config_schema": canonical_json(output_schema) if stage.is_ai else None,
+        "tools": canonical_json(list(stage.tools)),
+        "meta": canonical_json(stage.meta),
+        "prompt": stage.prompt or "",
+    }
+
+
+def _job_inputs(pipeline: Pipeline) -> list[dict[str, str]]:
+    return [
+        {
+            "name": job_input.name,
+            "source": job_input.source,
+            "schema": canonical_json(bundle(pipeline, job_input.schema)),
+        }
+        for job_input in pipeline.job_inputs.values()
+    ]

@@ -1,0 +1,77 @@
+"""The ownership record kept in the output root, and the fingerprints it holds.
+
+The record lists every file the generator owns with its hash, and the hashes of the
+inputs that produced them. This module imports nothing heavy, because the drift
+check's fast path runs on it alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+RECORD_NAME = "stepgen.lock.json"
+_GENERATOR_ROOT = Path(__file__).resolve().parent
+_TEMPLATES = _GENERATOR_ROOT.parents[1] / "templates"
+_TOOLS = ("black", "datamodel-code-generator")
+
+
+def digest(data: bytes) -> str:
+    """The sha256 of ``data``, in hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def generator_fingerprint() -> str:
+    """One hash of everything besides the manifest that shapes the output.
+
+    The generator's own code, its templates and the versions of the formatter and the
+    model generator: when any of them changes, the output must be rendered again.
+    """
+    hasher = hashlib.sha256()
+    for root in (_GENERATOR_ROOT, _TEMPLATES):
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".jinja", ".json"):
+                hasher.update(path.relative_to(root).as_posix().encode())
+                hasher.update(path.read_bytes())
+    for tool in _TOOLS:
+        try:
+            hasher.update(f"{tool}={metadata.version(tool)}".encode())
+        except metadata.PackageNotFoundError:
+            hasher.update(f"{tool}=missing".encode())
+    return hasher.hexdigest()
+
+
+@dataclass
+class Record:
+    """What the last generation wrote, and from what."""
+
+    fingerprint: str = ""
+    inputs: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        """Serialize deterministically."""
+        body = {
+            "about": "Files stepgen owns in this folder, with their sha256. Do not edit.",
+            "fingerprint": self.fingerprint,
+            "inputs": dict(sorted(self.inputs.items())),
+            "files": dict(sorted(self.files.items())),
+        }
+        return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+    @classmethod
+    def read(cls, out: Path) -> Record | None:
+        """Read the record in ``out``; None when there is none or it is unreadable."""
+        try:
+            body = json.loads((out / RECORD_NAME).read_text("utf-8"))
+            return cls(body["fingerprint"], dict(body["inputs"]), dict(body["files"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def input_hashes(inputs: dict[str, bytes]) -> dict[str, str]:
+    """Hashes of the manifest and the files it references, by path."""
+    return {name: digest(data) for name, data in inputs.items()}

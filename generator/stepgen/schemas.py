@@ -1,0 +1,61 @@
+"""Schema operations shared by the emitters: bundling and the defs a schema uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stepgen.ir import Pipeline
+
+DEFS_PREFIX = "#/$defs/"
+
+
+def ref_target(schema: Any) -> str | None:
+    """The ``$defs`` name a schema node refers to, if it has a ``$ref``."""
+    if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
+        ref: str = schema["$ref"]
+        if ref.startswith(DEFS_PREFIX):
+            return ref[len(DEFS_PREFIX) :]
+    return None
+
+
+def iter_nodes(schema: Any) -> list[Any]:
+    """Every schema node below ``schema``, itself included, depth first."""
+    found = [schema]
+    if isinstance(schema, dict):
+        for word in ("items", "additionalProperties"):
+            if word in schema:
+                found += iter_nodes(schema[word])
+        for word in ("prefixItems", "anyOf", "oneOf", "allOf"):
+            for child in schema.get(word, ()):
+                found += iter_nodes(child)
+        for child in schema.get("properties", {}).values():
+            found += iter_nodes(child)
+    return found
+
+
+def used_defs(schema: Any, defs: dict[str, Any]) -> list[str]:
+    """Names of the ``$defs`` entries ``schema`` uses, directly or not, sorted."""
+    seen: set[str] = set()
+    pending = [schema]
+    while pending:
+        for node in iter_nodes(pending.pop()):
+            name = ref_target(node)
+            if name is not None and name not in seen and name in defs:
+                seen.add(name)
+                pending.append(defs[name])
+    return sorted(seen)
+
+
+def bundle(pipeline: Pipeline, schema: Any) -> dict[str, Any]:
+    """A standalone JSON Schema: ``schema`` plus the ``$defs`` it uses."""
+    defs = pipeline.all_defs()
+    result: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+    root = ref_target(schema)
+    if root is not None and set(schema) == {"$ref"} and root in defs:
+        schema = defs[root]
+    if isinstance(schema, dict):
+        result.update(schema)
+    names = used_defs(schema, defs)
+    if names:
+        result["$defs"] = {name: defs[name] for name in names}
+    return result

@@ -1,0 +1,72 @@
+"""Where the manifest and the output live: ``[tool.stepgen]``, then flags.
+
+The file-facing settings are read from the nearest ``pyproject.toml``; flags left
+unset on the command line never override them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from stepgen.errors import ConfigError
+
+DEFAULT_MANIFEST = "schema/pipeline.json"
+DEFAULT_OUT = "generated"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved paths for one command."""
+
+    manifest: Path
+    out: Path
+
+
+def shown(path: Path) -> str:
+    """``path`` as the user should read it: relative to the working folder if inside."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` at or above ``start``."""
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def resolve(manifest: str | None, out: str | None, cwd: Path | None = None) -> Settings:
+    """Combine flags with ``[tool.stepgen]``; flags win, unset flags do not."""
+    here = cwd or Path.cwd()
+    table: dict[str, object] = {}
+    base = here
+    pyproject = find_pyproject(here)
+    if pyproject is not None:
+        try:
+            data = tomllib.loads(pyproject.read_text("utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise ConfigError(f"cannot read {pyproject}: {error}") from error
+        section = data.get("tool", {}).get("stepgen")
+        if isinstance(section, dict):
+            table = section
+            base = pyproject.parent
+    chosen_manifest = _path(manifest, here) or _path(table.get("manifest"), base)
+    chosen_out = _path(out, here) or _path(table.get("out"), base)
+    return Settings(
+        manifest=chosen_manifest or base / DEFAULT_MANIFEST,
+        out=chosen_out or base / DEFAULT_OUT,
+    )
+
+
+def _path(value: object, base: Path) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"[tool.stepgen] paths must be non-empty strings, not {value!r}")
+    return base / value
