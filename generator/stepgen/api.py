@@ -11,8 +11,8 @@ from pathlib import Path
 from stepgen.build import render_tree
 from stepgen.ir import Pipeline
 from stepgen.manifest import load_pipeline
-from stepgen.settings import shown
 from stepgen.record import Record, generator_fingerprint, input_hashes
+from stepgen.settings import shown
 from stepgen.writer import WriteResult, write_tree
 
 

@@ -32,6 +32,7 @@ def _finish(path: str, text: str) -> bytes:
 def format_python(source: str) -> str:
     """Format Python source with black, the project's pinned formatter."""
     import black
+    from black.mode import Mode, TargetVersion
 
-    mode = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=88)
+    mode = Mode(target_versions={TargetVersion.PY311}, line_length=88)
     return black.format_str(source, mode=mode)

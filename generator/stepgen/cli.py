@@ -87,9 +87,13 @@ def validate(manifest: str | None, output_format: str) -> None:
     try:
         pipeline = run_validate(settings.manifest)
     except ManifestInvalid as error:
-        _report_problems(error.problems, output_format == "json", "nothing was generated")
+        _report_problems(
+            error.problems, output_format == "json", "nothing was generated"
+        )
     if output_format == "json":
-        click.echo(json.dumps({"problems": [], "stages": [s.stage for s in pipeline.stages]}))
+        click.echo(
+            json.dumps({"problems": [], "stages": [s.stage for s in pipeline.stages]})
+        )
     else:
         click.echo(f"{shown(settings.manifest)}: valid, {len(pipeline.stages)} stages")
 
@@ -105,7 +109,9 @@ def generate(manifest: str | None, out: str | None) -> None:
     try:
         result = run_generate(settings.manifest, settings.out)
     except ManifestInvalid as error:
-        _report_problems(error.problems, False, f"{shown(settings.out)} was left unchanged")
+        _report_problems(
+            error.problems, False, f"{shown(settings.out)} was left unchanged"
+        )
     except StepgenError as error:
         _fail(f"{error}; {shown(settings.out)} was left unchanged")
     for name in result.written:
@@ -123,8 +129,12 @@ def generate(manifest: str | None, out: str | None) -> None:
 @manifest_option
 @out_option
 @format_option
-@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of each file.")
-def check(manifest: str | None, out: str | None, output_format: str, show_diff: bool) -> None:
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="Print a unified diff of each file."
+)
+def check(
+    manifest: str | None, out: str | None, output_format: str, show_diff: bool
+) -> None:
     """Fail (exit 1) when the output root and the manifest disagree; never write."""
     from stepgen.drift import check_drift
 
@@ -141,7 +151,9 @@ def check(manifest: str | None, out: str | None, output_format: str, show_diff: 
         click.echo(f"{shown(settings.out)}: up to date with {shown(settings.manifest)}")
     else:
         for finding in report.findings:
-            click.echo(f"{finding.status:12} {shown(settings.out / finding.path)}", err=True)
+            click.echo(
+                f"{finding.status:12} {shown(settings.out / finding.path)}", err=True
+            )
             if show_diff:
                 click.echo(finding.diff(), nl=False)
         click.secho(

@@ -31,8 +31,12 @@ class Finding:
 
     def diff(self) -> str:
         """A unified diff from the file on disk to the file generation would write."""
-        before = (self.actual or b"").decode("utf-8", "replace").splitlines(keepends=True)
-        after = (self.expected or b"").decode("utf-8", "replace").splitlines(keepends=True)
+        before = (
+            (self.actual or b"").decode("utf-8", "replace").splitlines(keepends=True)
+        )
+        after = (
+            (self.expected or b"").decode("utf-8", "replace").splitlines(keepends=True)
+        )
         lines = difflib.unified_diff(
             before, after, f"a/{self.path}", f"b/{self.path}", lineterm="\n"
         )
@@ -56,11 +60,15 @@ class DriftReport:
         return {
             "status": "clean" if self.clean else "drift",
             "provedBy": self.proved_by,
-            "files": [{"path": item.path, "status": item.status} for item in self.findings],
+            "files": [
+                {"path": item.path, "status": item.status} for item in self.findings
+            ],
         }
 
 
-def check_drift(manifest: Path, out: Path, *, want_contents: bool = False) -> DriftReport:
+def check_drift(
+    manifest: Path, out: Path, *, want_contents: bool = False
+) -> DriftReport:
     """Compare ``out`` with what ``manifest`` produces; raise ManifestInvalid if broken."""
     record = Record.read(out)
     if record is not None and _inputs_unchanged(record, manifest):
@@ -100,7 +108,9 @@ def _edited(out: Path, record: Record) -> list[Finding]:
     return findings
 
 
-def _render_and_compare(manifest: Path, out: Path, record: Record | None) -> DriftReport:
+def _render_and_compare(
+    manifest: Path, out: Path, record: Record | None
+) -> DriftReport:
     from stepgen.api import render_pipeline
 
     files, new_record = render_pipeline(manifest)

@@ -164,7 +164,12 @@ class Pipeline:
 
     def variables(self, stage: Stage) -> list[str]:
         """The ``<variables>`` a prompt of ``stage`` must mention, in input order."""
-        found = [variable_for_source(self.stage(source)) for source in stage.sources]
+        known = {other.stage: other for other in self.stages}
+        found = [
+            variable_for_source(known[source])
+            for source in stage.sources
+            if source in known
+        ]
         found += [self.job_inputs[name].variable for name in stage.job_inputs]
         return found
 

@@ -68,5 +68,7 @@ def _path(value: object, base: Path) -> Path | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value:
-        raise ConfigError(f"[tool.stepgen] paths must be non-empty strings, not {value!r}")
+        raise ConfigError(
+            f"[tool.stepgen] paths must be non-empty strings, not {value!r}"
+        )
     return base / value

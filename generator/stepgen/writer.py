@@ -42,8 +42,15 @@ def check_paths(out: Path, files: dict[str, bytes]) -> None:
     root = out.resolve()
     for name in files:
         pure = PurePosixPath(name)
-        if pure.is_absolute() or ".." in pure.parts or name != pure.as_posix() or not name:
-            raise OutputPathError(f"refusing to write {name!r}: not a plain relative path")
+        if (
+            pure.is_absolute()
+            or ".." in pure.parts
+            or name != pure.as_posix()
+            or not name
+        ):
+            raise OutputPathError(
+                f"refusing to write {name!r}: not a plain relative path"
+            )
         if not (root / pure).resolve().is_relative_to(root):
             raise OutputPathError(f"refusing to write {name!r}: it leaves {out}")
         if name == RECORD_NAME:
@@ -96,7 +103,11 @@ def _plan(out: Path, files: dict[str, bytes], owned: set[str]) -> WriteResult:
 
 
 def _assemble(
-    out: Path, staging: Path, files: dict[str, bytes], written: set[str], deleted: set[str]
+    out: Path,
+    staging: Path,
+    files: dict[str, bytes],
+    written: set[str],
+    deleted: set[str],
 ) -> None:
     staging.mkdir(parents=True)
     if out.is_dir():

@@ -39,7 +39,9 @@ class RetryPolicy:
 
     def delay_ms(self, failed_attempts: int) -> int:
         """Backoff before the next attempt after ``failed_attempts`` failures (doubling)."""
-        return int(min(self.max_backoff_ms, self.backoff_ms * 2 ** max(0, failed_attempts - 1)))
+        return int(
+            min(self.max_backoff_ms, self.backoff_ms * 2 ** max(0, failed_attempts - 1))
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,10 @@ def emit_python(pipeline: Pipeline) -> dict[str, str]:
     }
     for stage in pipeline.stages:
         files[f"{root}/steps/{stage.module_name}.py"] = render(
-            "python/step.py.jinja", stage=stage, step=step_view(pipeline, stage), **context
+            "python/step.py.jinja",
+            stage=stage,
+            step=step_view(pipeline, stage),
+            **context,
         )
     return files
 

@@ -32,7 +32,9 @@ def py_literal(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(py_literal(item) for item in value) + "]"
     if isinstance(value, dict):
-        pairs = (f"{py_literal(str(key))}: {py_literal(item)}" for key, item in value.items())
+        pairs = (
+            f"{py_literal(str(key))}: {py_literal(item)}" for key, item in value.items()
+        )
         return "{" + ", ".join(pairs) + "}"
     raise TypeError(f"cannot write {type(value).__name__} as a Python literal")
 

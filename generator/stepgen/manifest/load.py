@@ -66,7 +66,9 @@ def build_pipeline(document: Document) -> tuple[Pipeline, list[Problem]]:
     return pipeline, problems
 
 
-def _stage(index: int, raw: dict[str, Any], prompt: str | None, prompt_file: str | None) -> Stage:
+def _stage(
+    index: int, raw: dict[str, Any], prompt: str | None, prompt_file: str | None
+) -> Stage:
     config = raw["config"]
     execution = raw["execution"]
     retry = execution.get("retryPolicy")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,9 @@ def meta_schema() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
     schema = meta_schema()
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(
+        schema, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def supported_keywords() -> list[str]:
@@ -54,15 +57,20 @@ def check_meta_schema(document: Document) -> list[Problem]:
 def _problems_of(document: Document, error: ValidationError) -> list[Problem]:
     if error.context and error.validator in ("oneOf", "anyOf"):
         deepest = best_match(error.context)
-        if deepest is not None and list(deepest.absolute_path) != list(error.absolute_path):
+        if deepest is not None and list(deepest.absolute_path) != list(
+            error.absolute_path
+        ):
             return _problems_of(document, deepest)
     pointer = pointer_of(list(error.absolute_path))
     instance = error.instance
-    if error.validator == "additionalProperties" and isinstance(instance, dict):
-        allowed = set(error.schema.get("properties", {}))
-        is_schema = error.schema is meta_schema()["$defs"]["schemaNode"] or (
-            error.schema.get("description", "").startswith("A JSON Schema limited")
-        )
+    schema = error.schema
+    if (
+        error.validator == "additionalProperties"
+        and isinstance(instance, dict)
+        and isinstance(schema, Mapping)
+    ):
+        allowed = set(schema.get("properties", {}))
+        is_schema = schema == meta_schema()["$defs"]["schemaNode"]
         problems = []
         for key in sorted(set(instance) - allowed):
             child = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
@@ -71,17 +79,21 @@ def _problems_of(document: Document, error: ValidationError) -> list[Problem]:
                     f"unsupported JSON Schema keyword {key!r}; supported: "
                     + ", ".join(supported_keywords())
                 )
-                problems.append(document.problem(child, "unsupported-keyword", message, key=True))
+                problems.append(
+                    document.problem(child, "unsupported-keyword", message, key=True)
+                )
             else:
                 known = ", ".join(sorted(allowed)) or "none"
                 message = f"unknown key {key!r}; allowed keys: {known}"
-                problems.append(document.problem(child, "unknown-key", message, key=True))
+                problems.append(
+                    document.problem(child, "unknown-key", message, key=True)
+                )
         return problems
     return [document.problem(pointer, f"schema-{error.validator}", _message(error))]
 
 
 def _message(error: ValidationError) -> str:
-    value = error.validator_value
+    value: Any = error.validator_value
     instance = error.instance
     kind = _JSON_TYPES.get(type(instance), "a value")
     if error.validator == "type":
@@ -93,7 +105,12 @@ def _message(error: ValidationError) -> str:
         return f"{_short(instance)} does not match the pattern {value}"
     if error.validator == "required":
         return error.message
-    if error.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+    if error.validator in (
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+    ):
         words = {
             "minimum": "at least",
             "maximum": "at most",

@@ -34,5 +34,7 @@ def portability_problem(pattern: str) -> str | None:
     probe = pattern.replace("\\\\", "")
     for finder, what in _REFUSED:
         if finder.search(probe):
-            return f"the pattern uses {what}, which differ between Python and JavaScript"
+            return (
+                f"the pattern uses {what}, which differ between Python and JavaScript"
+            )
     return None

@@ -5,6 +5,7 @@ Each rule appends problems; none stops the others, so one run reports everything
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,10 +14,14 @@ from stepgen.errors import Problem
 from stepgen.ir import Pipeline, Stage
 from stepgen.manifest.patterns import portability_problem
 from stepgen.manifest.source import Document, escape_token
+from stepgen.schemas import ref_target
 
+PLACEHOLDER = re.compile(r"\{\{|\}\}")
 IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-RESERVED_DEFS = frozenset({"JobStage", "ArtifactType", "JobStatus", "ApprovalStatus", "StepType"})
+RESERVED_DEFS = frozenset(
+    {"JobStage", "ArtifactType", "JobStatus", "ApprovalStatus", "StepType"}
+)
 STRING_CONSTRAINTS = frozenset({"minLength", "maxLength", "pattern", "enum", "const"})
 _BOUNDS = (
     ("minLength", "maxLength"),
@@ -41,13 +46,16 @@ def check_rules(pipeline: Pipeline, document: Document) -> list[Problem]:
         for node_pointer, node in walk_schema(schema, pointer):
             _check_node(pipeline, node, node_pointer, report)
     for stage in pipeline.stages:
-        if _object_def(pipeline, stage.output_schema) is None:
+        target = ref_target(stage.output_schema)
+        resolvable = target is None or target in pipeline.defs
+        if resolvable and _object_def(pipeline, stage.output_schema) is None:
             message = "an output schema must be an object schema or a $ref to one"
             report(f"{stage.pointer}/output/schema", "output-not-object", message)
         _check_sources(pipeline, stage, report)
         _check_input(pipeline, stage, report)
         _check_config(pipeline, stage, report)
         _check_execution(stage, report)
+        problems.extend(_check_prompt(pipeline, stage, document))
     _check_text(document.data, "", report)
     return problems
 
@@ -82,10 +90,18 @@ def _check_identifiers(pipeline: Pipeline, report: Report) -> None:
     for stage in pipeline.stages:
         where = f"{stage.pointer}/stage"
         if not IDENTIFIER.match(stage.stage):
-            report(where, "bad-identifier", f"stage {stage.stage!r} must match {IDENTIFIER.pattern}")
+            report(
+                where,
+                "bad-identifier",
+                f"stage {stage.stage!r} must match {IDENTIFIER.pattern}",
+            )
         if stage.stage in seen:
             first = seen[stage.stage]
-            report(where, "duplicate-stage", f"stage {stage.stage!r} is already stage {first}")
+            report(
+                where,
+                "duplicate-stage",
+                f"stage {stage.stage!r} is already stage {first}",
+            )
         seen.setdefault(stage.stage, stage.index)
     for name, values in pipeline.enums.items():
         if name == "JobStage":
@@ -97,7 +113,9 @@ def _check_identifiers(pipeline: Pipeline, report: Report) -> None:
     if "ArtifactType" in pipeline.enums:
         for stage in pipeline.stages:
             if stage.output_type not in pipeline.enums["ArtifactType"]:
-                message = f"artifact type {stage.output_type!r} is not an ArtifactType value"
+                message = (
+                    f"artifact type {stage.output_type!r} is not an ArtifactType value"
+                )
                 report(f"{stage.pointer}/output/type", "unknown-artifact-type", message)
 
 
@@ -156,7 +174,9 @@ def _check_node(pipeline: Pipeline, node: Any, pointer: str, report: Report) -> 
     for name in node.get("properties", {}):
         problem = field_name_problem(name)
         if problem:
-            report(f"{pointer}/properties/{escape_token(name)}", "bad-field-name", problem)
+            report(
+                f"{pointer}/properties/{escape_token(name)}", "bad-field-name", problem
+            )
     if node.get("additionalProperties") is False:
         for index, name in enumerate(node.get("required", ())):
             if name not in node.get("properties", {}):
@@ -196,10 +216,14 @@ def format_problem(node: dict[str, Any]) -> str | None:
     """Say why a schema with ``format`` cannot be translated exactly, if it cannot."""
     kinds = node.get("type")
     if kinds not in ("string", ["string", "null"], ["null", "string"]):
-        return 'a schema with "format" must have "type": "string" (or ["string", "null"])'
+        return (
+            'a schema with "format" must have "type": "string" (or ["string", "null"])'
+        )
     mixed = sorted(set(node) & STRING_CONSTRAINTS)
     if mixed:
-        return f'"format" cannot be combined with {", ".join(mixed)}; use one or the other'
+        return (
+            f'"format" cannot be combined with {", ".join(mixed)}; use one or the other'
+        )
     return None
 
 
@@ -209,7 +233,9 @@ def default_problem(pipeline: Pipeline, node: dict[str, Any]) -> str | None:
 
     subject = {key: value for key, value in node.items() if key != "default"}
     subject["$defs"] = pipeline.all_defs()
-    validator = Draft202012Validator(subject, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(
+        subject, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
     error = next(iter(validator.iter_errors(node["default"])), None)
     if error is None:
         return None
@@ -229,7 +255,11 @@ def _check_sources(pipeline: Pipeline, stage: Stage, report: Report) -> None:
     for index, source in enumerate(stage.sources):
         where = f"{stage.pointer}/input/sources/{index}"
         if source not in order:
-            report(where, "unknown-source", f"source {source!r} is not a stage of this pipeline")
+            report(
+                where,
+                "unknown-source",
+                f"source {source!r} is not a stage of this pipeline",
+            )
         elif source == stage.stage:
             report(where, "source-cycle", f"stage {stage.stage!r} reads its own output")
         elif order[source] > stage.index:
@@ -241,7 +271,9 @@ def _check_sources(pipeline: Pipeline, stage: Stage, report: Report) -> None:
     for index, name in enumerate(stage.job_inputs):
         if name not in pipeline.job_inputs:
             known = ", ".join(sorted(pipeline.job_inputs)) or "none"
-            message = f"job input {name!r} is not declared in jobInputs (declared: {known})"
+            message = (
+                f"job input {name!r} is not declared in jobInputs (declared: {known})"
+            )
             report(f"{stage.pointer}/input/job/{index}", "unknown-job-input", message)
 
 
@@ -255,8 +287,8 @@ def _check_input(pipeline: Pipeline, stage: Stage, report: Report) -> None:
     names = {other.stage: other for other in pipeline.stages}
     for source in stage.sources:
         if source in names:
-            origin = names[source]
-            feeds[origin.field_name] = (origin.output_schema, f"the output of {source}")
+            reader = names[source]
+            feeds[reader.field_name] = (reader.output_schema, f"the output of {source}")
     for name in stage.job_inputs:
         if name in pipeline.job_inputs:
             feeds[name] = (pipeline.job_inputs[name].schema, f"the job input {name!r}")
@@ -265,7 +297,9 @@ def _check_input(pipeline: Pipeline, stage: Stage, report: Report) -> None:
         child = f"{where}/properties/{escape_token(name)}"
         if name not in feeds:
             fed = ", ".join(sorted(feeds)) or "nothing"
-            message = f"input field {name!r} is fed by no source or job input (fed: {fed})"
+            message = (
+                f"input field {name!r} is fed by no source or job input (fed: {fed})"
+            )
             report(child, "unfed-input", message)
         elif value != feeds[name][0]:
             message = f"input field {name!r} must have the schema of {feeds[name][1]}"
@@ -285,27 +319,48 @@ def _check_config(pipeline: Pipeline, stage: Stage, report: Report) -> None:
     if stage.model is not None and stage.model not in pipeline.models:
         message = f"model {stage.model!r} is not supported; supported: {', '.join(pipeline.models)}"
         report(f"{where}/model", "unsupported-model", message)
+
+
+def _check_prompt(
+    pipeline: Pipeline, stage: Stage, document: Document
+) -> list[Problem]:
     if stage.prompt is None:
-        return
-    prompt_at = f"{where}/prompt" + ("/file" if stage.prompt_file else "")
-    for problem in prompt_problems(pipeline, stage, stage.prompt):
-        report(prompt_at, problem[0], problem[1])
+        return []
+    pointer = f"{stage.pointer}/config/prompt"
+    if stage.prompt_file is None:
+        return [
+            document.problem(pointer, code, message)
+            for code, message, _ in prompt_problems(pipeline, stage, stage.prompt)
+        ]
+    shown = posixpath.normpath(
+        posixpath.join(posixpath.dirname(document.display), stage.prompt_file)
+    )
+    problems = []
+    for code, message, offset in prompt_problems(pipeline, stage, stage.prompt):
+        text = stage.prompt[:offset]
+        line = text.count("\n") + 1
+        column = len(text) - (text.rfind("\n") + 1) + 1
+        problems.append(Problem(shown, line, column, f"{pointer}/file", code, message))
+    return problems
 
 
-def prompt_problems(pipeline: Pipeline, stage: Stage, prompt: str) -> list[tuple[str, str]]:
-    """Return (code, message) for each way ``prompt`` breaks the prompt rules of ``stage``."""
+def prompt_problems(
+    pipeline: Pipeline, stage: Stage, prompt: str
+) -> list[tuple[str, str, int]]:
+    """Return (code, message, offset) for each prompt rule ``prompt`` breaks."""
     found = []
     if "\x00" in prompt:
-        found.append(("nul-character", "the prompt must not contain the NUL character"))
-    if "{{" in prompt or "}}" in prompt:
-        found.append(
-            ("prompt-placeholder", "the {{…}} placeholder form is forbidden; write <variable>")
-        )
+        message = "the prompt must not contain the NUL character"
+        found.append(("nul-character", message, prompt.index("\x00")))
+    placeholder = PLACEHOLDER.search(prompt)
+    if placeholder:
+        message = "the {{…}} placeholder form is forbidden; write <variable>"
+        found.append(("prompt-placeholder", message, placeholder.start()))
     if stage.is_ai:
         missing = [name for name in pipeline.variables(stage) if name not in prompt]
         if missing:
             message = "the prompt does not mention " + ", ".join(missing)
-            found.append(("prompt-variable", message))
+            found.append(("prompt-variable", message, 0))
     return found
 
 
@@ -313,7 +368,9 @@ def _check_execution(stage: Stage, report: Report) -> None:
     retry = stage.retry
     if retry is not None and retry.backoff_ms > retry.max_backoff_ms:
         message = f"backoffMs {retry.backoff_ms} is greater than maxBackoffMs {retry.max_backoff_ms}"
-        report(f"{stage.pointer}/execution/retryPolicy/backoffMs", "retry-backoff", message)
+        report(
+            f"{stage.pointer}/execution/retryPolicy/backoffMs", "retry-backoff", message
+        )
 
 
 def _check_text(value: Any, pointer: str, report: Report) -> None:
@@ -323,7 +380,9 @@ def _check_text(value: Any, pointer: str, report: Report) -> None:
     elif isinstance(value, dict):
         for key, child in value.items():
             if "\x00" in key:
-                report(pointer, "nul-character", "a key must not contain the NUL character")
+                report(
+                    pointer, "nul-character", "a key must not contain the NUL character"
+                )
             _check_text(child, f"{pointer}/{escape_token(key)}", report)
     elif isinstance(value, list):
         for index, child in enumerate(value):

@@ -16,7 +16,9 @@ from stepgen.errors import Problem
 
 _WS = re.compile(r"[ \t\n\r]*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
+_SCALAR = re.compile(
+    r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null"
+)
 
 
 def escape_token(token: str) -> str:
@@ -50,7 +52,7 @@ class Document:
     data: Any = None
     _values: dict[str, int] = field(default_factory=dict, repr=False)
     _keys: dict[str, int] = field(default_factory=dict, repr=False)
-    _duplicates: list[str] = field(default_factory=list, repr=False)
+    _duplicates: list[tuple[str, int]] = field(default_factory=list, repr=False)
     _indexed: bool = field(default=False, repr=False)
 
     def position(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
@@ -70,15 +72,25 @@ class Document:
                 return 1, 1
             probe = probe.rsplit("/", 1)[0]
 
-    def problem(self, pointer: str, code: str, message: str, *, key: bool = False) -> Problem:
+    def problem(
+        self, pointer: str, code: str, message: str, *, key: bool = False
+    ) -> Problem:
         """Build a problem located at ``pointer`` in this document."""
         line, column = self.position(pointer, key=key)
         return Problem(self.display, line, column, pointer, code, message)
 
-    def duplicate_keys(self) -> list[str]:
-        """Return the pointers of keys that appear twice in one object."""
+    def duplicate_keys(self) -> list[Problem]:
+        """Return a problem for each key that appears again in the same object."""
         self._index()
-        return list(self._duplicates)
+        problems = []
+        for pointer, offset in self._duplicates:
+            line, column = self._line_column(offset)
+            name = json.loads(self.text[offset : _STRING.match(self.text, offset).end()])  # type: ignore[union-attr]
+            message = f"the key {name!r} appears more than once in this object"
+            problems.append(
+                Problem(self.display, line, column, pointer, "duplicate-key", message)
+            )
+        return problems
 
     def _line_column(self, offset: int) -> tuple[int, int]:
         line = self.text.count("\n", 0, offset) + 1
@@ -107,10 +119,10 @@ class Document:
                 match = _STRING.match(text, pos)
                 assert match is not None
                 name = json.loads(match.group())
-                child = path + (name,)
+                child = (*path, name)
                 child_pointer = pointer_of(child)
                 if name in seen:
-                    self._duplicates.append(child_pointer)
+                    self._duplicates.append((child_pointer, pos))
                 seen.add(name)
                 self._keys.setdefault(child_pointer, pos)
                 pos = self._skip(match.end())
@@ -123,7 +135,7 @@ class Document:
             pos = self._skip(pos + 1)
             index = 0
             while text[pos] != "]":
-                pos = self._skip(self._scan(pos, path + (index,)))
+                pos = self._skip(self._scan(pos, (*path, index)))
                 index += 1
                 if text[pos] == ",":
                     pos = self._skip(pos + 1)
@@ -140,13 +152,17 @@ def read_document(path: Path, display: str) -> tuple[Document, list[Problem]]:
     except OSError as error:
         reason = error.strerror or str(error)
         return Document(path, display, ""), [
-            Problem(display, 1, 1, "", "file-unreadable", f"cannot read the file: {reason}")
+            Problem(
+                display, 1, 1, "", "file-unreadable", f"cannot read the file: {reason}"
+            )
         ]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         return Document(path, display, ""), [
-            Problem(display, 1, 1, "", "not-utf8", f"the file is not UTF-8: {error.reason}")
+            Problem(
+                display, 1, 1, "", "not-utf8", f"the file is not UTF-8: {error.reason}"
+            )
         ]
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -159,17 +175,11 @@ def read_document(path: Path, display: str) -> tuple[Document, list[Problem]]:
         ]
     except _DuplicateKey:
         document.data = json.loads(text)
-        return document, [
-            document.problem(
-                pointer,
-                "duplicate-key",
-                f"the key {pointer.rsplit('/', 1)[1]!r} appears more than once in this object",
-                key=True,
-            )
-            for pointer in document.duplicate_keys()
-        ]
+        return document, document.duplicate_keys()
     except RecursionError:
         return document, [
-            Problem(display, 1, 1, "", "json-syntax", "the document is nested too deeply")
+            Problem(
+                display, 1, 1, "", "json-syntax", "the document is nested too deeply"
+            )
         ]
     return document, []
