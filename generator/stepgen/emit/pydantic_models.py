@@ -12,6 +12,8 @@ import copy
 import warnings
 from typing import Any
 
+from stepgen_runtime import patterns
+
 from stepgen.ir import Pipeline
 from stepgen.schemas import DEFS_PREFIX, ref_target
 
@@ -74,6 +76,8 @@ def _prepare_node(node: Any, inline: dict[str, Any]) -> Any:
             key: _prepare_node(child, inline)
             for key, child in node["properties"].items()
         }
+    if isinstance(node.get("pattern"), str):
+        node["pattern"] = patterns.for_rust(node["pattern"])
     return _with_format(_with_safe_range(node))
 
 
