@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from stepgen.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

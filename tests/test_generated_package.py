@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-
 from stepgen.api import generate
 from stepgen_runtime import StepDefinition, StepType
 from stepgen_runtime.reference import reference_validator
+
 from tests.conftest import MANIFEST
 from tests.support import import_generated
 

@@ -115,7 +115,11 @@ def _with_format(node: dict[str, Any]) -> dict[str, Any]:
 def generate_models(pipeline: Pipeline) -> str:
     """Source of the models module, formatted."""
     from datamodel_code_generator import Formatter, InputFileType, generate
-    from datamodel_code_generator.enums import DataModelType, StrictTypes
+    from datamodel_code_generator.enums import (
+        DataModelType,
+        StrictTypes,
+        TargetPydanticVersion,
+    )
     from datamodel_code_generator.format import PythonVersion
     from datamodel_code_generator.parser import LiteralType
 
@@ -130,6 +134,7 @@ def generate_models(pipeline: Pipeline) -> str:
             input_file_type=InputFileType.JsonSchema,
             output_model_type=DataModelType.PydanticV2BaseModel,
             target_python_version=PythonVersion.PY_311,
+            target_pydantic_version=TargetPydanticVersion.V2_14,
             base_class="stepgen_runtime.model.SchemaModel",
             strict_types=[
                 StrictTypes.str,
