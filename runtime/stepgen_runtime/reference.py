@@ -38,7 +38,9 @@ def _strings_only(check: Callable[[str], bool]) -> Callable[[object], bool]:
     return checked
 
 
-ReferenceValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+ReferenceValidator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"pattern": _pattern}
+)
 FORMAT_CHECKER = _format_checker()
 
 
