@@ -28,7 +28,7 @@ import shutil
 import traceback
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +60,15 @@ Data = dict[str, Any]
 Draw = st.DrawFn
 
 
-@dataclass(frozen=True)
 class Mutated:
     """A broken manifest's text and the mutations that made it, one label each."""
 
-    text: str = field(repr=False)
-    applied: tuple[str, ...]
+    def __init__(self, text: str, applied: tuple[str, ...]) -> None:
+        self.text = text
+        self.applied = applied
+
+    def __repr__(self) -> str:
+        return f"Mutated(<{len(self.text)} characters>, applied={self.applied!r})"
 
     @property
     def kinds(self) -> list[str]:
@@ -156,7 +159,7 @@ def replace_structural(draw: Draw, text: str) -> tuple[str, str]:
     position = positions[draw(st.integers(0, len(positions) - 1))]
     old = text[position]
     new = draw(
-        st.one_of(st.sampled_from("{}[]:,"), st.characters()).filter(
+        st.one_of(st.sampled_from("{}[]:,"), st.characters(codec="utf-8")).filter(
             lambda char: char not in (old, '"')
         )
     )
@@ -367,7 +370,7 @@ UNICODE_PIECES = ["\u2028", "\u2029", '"', "\\", "\\u0000", "😀", "*/", "/*", 
 def unicode_text(draw: Draw, data: Data) -> str:
     """Insert random Unicode (line separators, quotes, backslashes, emoji) into prose."""
     path = draw(st.sampled_from(_free_text_fields(with_pipeline_name=False)))
-    pieces = st.one_of(st.sampled_from(UNICODE_PIECES), st.characters())
+    pieces = st.one_of(st.sampled_from(UNICODE_PIECES), st.characters(codec="utf-8"))
     piece = "".join(draw(st.lists(pieces, min_size=1, max_size=8)))
     _insert(draw, data, path, piece)
     return f"unicode_text: {piece!r} in {_pointer(path)}"

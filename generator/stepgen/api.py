@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from stepgen.build import render_tree
+from stepgen.errors import ManifestInvalid, Untranslatable
 from stepgen.ir import Pipeline
 from stepgen.manifest import load_pipeline
 from stepgen.record import Record, generator_fingerprint, input_hashes
@@ -24,7 +25,11 @@ def validate(manifest: Path) -> Pipeline:
 def render_pipeline(manifest: Path) -> tuple[dict[str, bytes], Record]:
     """Render every output file in memory, with the record that would describe them."""
     pipeline = load_pipeline(manifest, display=shown(manifest))
-    files = render_tree(pipeline)
+    try:
+        files = render_tree(pipeline)
+    except Untranslatable as error:
+        problem = pipeline.problem(error.pointer, "untranslatable", error.message)
+        raise ManifestInvalid([problem]) from error
     record = Record(generator_fingerprint(), input_hashes(pipeline.inputs))
     return files, record
 

@@ -7,6 +7,7 @@ The exception tree has one root::
 
     StepgenError
     ├── ManifestInvalid      the manifest has problems; ``.problems`` lists them all
+    ├── Untranslatable       a schema the emitters cannot translate exactly
     ├── OutputPathError      an output path would leave the output root
     └── ConfigError          a setting in pyproject.toml or on the command line is wrong
 """
@@ -57,6 +58,15 @@ class ManifestInvalid(StepgenError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems)
         super().__init__(f"{len(self.problems)} problem(s) in the manifest")
+
+
+class Untranslatable(StepgenError):
+    """A schema passed the rules but an emitter cannot translate it exactly."""
+
+    def __init__(self, pointer: str, message: str) -> None:
+        self.pointer = pointer
+        self.message = message
+        super().__init__(f"{pointer}: {message}")
 
 
 class OutputPathError(StepgenError):

@@ -8,8 +8,11 @@ translates the same data.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from stepgen.errors import Problem
 
 JOB_STAGE = "JobStage"
 STEP_TYPES = ("AI_GENERATION", "PROCESSING", "MERGE")
@@ -146,6 +149,22 @@ class Pipeline:
     defs: dict[str, Any]
     stages: tuple[Stage, ...]
     inputs: dict[str, bytes] = field(default_factory=dict)
+    locate: Callable[[str, str, str], Problem] | None = field(default=None, repr=False)
+
+    def problem(self, pointer: str, code: str, message: str) -> Problem:
+        """A problem located in the manifest this pipeline was read from."""
+        if self.locate is None:
+            return Problem("<manifest>", 1, 1, pointer, code, message)
+        return self.locate(pointer, code, message)
+
+    def pointer_of_model(self, name: str) -> str:
+        """The manifest pointer of the schema that becomes the model ``name``."""
+        for stage in self.stages:
+            if name == stage.input_model:
+                return f"{stage.pointer}/input/schema"
+            if name == stage.output_model and name not in self.defs:
+                return f"{stage.pointer}/output/schema"
+        return f"/$defs/{name}" if name in self.defs else ""
 
     def stage(self, name: str) -> Stage:
         """Return the stage called ``name``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from stepgen.ir import Pipeline
@@ -18,19 +19,25 @@ def ref_target(schema: Any) -> str | None:
     return None
 
 
+def walk_schema(schema: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
+    """Yield every schema node below ``schema`` (itself included) with its pointer."""
+    yield pointer, schema
+    if not isinstance(schema, dict):
+        return
+    for word in ("items", "additionalProperties"):
+        if word in schema:
+            yield from walk_schema(schema[word], f"{pointer}/{word}")
+    for word in ("anyOf",):
+        for index, child in enumerate(schema.get(word, ())):
+            yield from walk_schema(child, f"{pointer}/{word}/{index}")
+    for name, child in schema.get("properties", {}).items():
+        token = name.replace("~", "~0").replace("/", "~1")
+        yield from walk_schema(child, f"{pointer}/properties/{token}")
+
+
 def iter_nodes(schema: Any) -> list[Any]:
     """Every schema node below ``schema``, itself included, depth first."""
-    found = [schema]
-    if isinstance(schema, dict):
-        for word in ("items", "additionalProperties"):
-            if word in schema:
-                found += iter_nodes(schema[word])
-        for word in ("prefixItems", "anyOf", "oneOf", "allOf"):
-            for child in schema.get(word, ()):
-                found += iter_nodes(child)
-        for child in schema.get("properties", {}).values():
-            found += iter_nodes(child)
-    return found
+    return [node for _, node in walk_schema(schema)]
 
 
 def used_defs(schema: Any, defs: dict[str, Any]) -> list[str]:

@@ -62,6 +62,7 @@ def build_pipeline(document: Document) -> tuple[Pipeline, list[Problem]]:
         defs=dict(data.get("$defs", {})),
         stages=tuple(stages),
         inputs=inputs,
+        locate=document.problem,
     )
     return pipeline, problems
 

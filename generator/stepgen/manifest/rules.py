@@ -14,7 +14,7 @@ from stepgen.errors import Problem
 from stepgen.ir import Pipeline, Stage
 from stepgen.manifest.patterns import portability_problem
 from stepgen.manifest.source import Document, escape_token
-from stepgen.schemas import ref_target
+from stepgen.schemas import ref_target, walk_schema
 
 PLACEHOLDER = re.compile(r"\{\{|\}\}")
 IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -22,11 +22,34 @@ FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 RESERVED_DEFS = frozenset(
     {"JobStage", "ArtifactType", "JobStatus", "ApprovalStatus", "StepType"}
 )
+TYPE_KEYWORDS = {
+    "string": frozenset({"minLength", "maxLength", "pattern"}),
+    "number": frozenset(
+        {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
+    ),
+    "array": frozenset({"items", "minItems", "maxItems"}),
+    "object": frozenset({"properties", "required", "additionalProperties"}),
+}
+JS_RESERVED = frozenset(
+    {
+        "constructor",
+        "prototype",
+        "toString",
+        "toLocaleString",
+        "valueOf",
+        "hasOwnProperty",
+        "isPrototypeOf",
+        "propertyIsEnumerable",
+    }
+)
+ALL_TYPE_KEYWORDS = frozenset().union(*TYPE_KEYWORDS.values())
+ANNOTATIONS = frozenset({"title", "description", "default", "examples"})
+# Keywords that cannot be split across per-type branches of an untyped schema.
+BRANCH_BREAKERS = frozenset({"enum", "const", "anyOf", "$ref", "format"})
 STRING_CONSTRAINTS = frozenset({"minLength", "maxLength", "pattern", "enum", "const"})
 _BOUNDS = (
     ("minLength", "maxLength"),
     ("minItems", "maxItems"),
-    ("minProperties", "maxProperties"),
     ("minimum", "maximum"),
 )
 
@@ -68,21 +91,6 @@ def _all_schemas(pipeline: Pipeline) -> Iterator[tuple[str, Any]]:
     for stage in pipeline.stages:
         yield f"{stage.pointer}/input/schema", stage.input_schema
         yield f"{stage.pointer}/output/schema", stage.output_schema
-
-
-def walk_schema(schema: Any, pointer: str) -> Iterator[tuple[str, Any]]:
-    """Yield every schema node below ``schema`` (itself included) with its pointer."""
-    yield pointer, schema
-    if not isinstance(schema, dict):
-        return
-    for word in ("items", "additionalProperties"):
-        if word in schema:
-            yield from walk_schema(schema[word], f"{pointer}/{word}")
-    for word in ("prefixItems", "anyOf", "oneOf", "allOf"):
-        for index, child in enumerate(schema.get(word, ())):
-            yield from walk_schema(child, f"{pointer}/{word}/{index}")
-    for name, child in schema.get("properties", {}).items():
-        yield from walk_schema(child, f"{pointer}/properties/{escape_token(name)}")
 
 
 def _check_identifiers(pipeline: Pipeline, report: Report) -> None:
@@ -163,6 +171,9 @@ def _ref_cycle(defs: dict[str, Any], start: str) -> list[str] | None:
 
 
 def _check_node(pipeline: Pipeline, node: Any, pointer: str, report: Report) -> None:
+    if node is False and not pointer.endswith("/additionalProperties"):
+        message = "the schema false is supported only as additionalProperties"
+        report(pointer, "inexact-schema", message)
     if not isinstance(node, dict):
         return
     ref = node.get("$ref")
@@ -177,15 +188,17 @@ def _check_node(pipeline: Pipeline, node: Any, pointer: str, report: Report) -> 
             report(
                 f"{pointer}/properties/{escape_token(name)}", "bad-field-name", problem
             )
-    if node.get("additionalProperties") is False:
-        for index, name in enumerate(node.get("required", ())):
-            if name not in node.get("properties", {}):
-                message = f"{name!r} is required but not a property, and no other key is allowed"
-                report(f"{pointer}/required/{index}", "unsatisfiable", message)
+    for index, name in enumerate(node.get("required", ())):
+        if name not in node.get("properties", {}):
+            message = f"{name!r} is required but not declared in properties"
+            report(f"{pointer}/required/{index}", "undeclared-required", message)
     for low, high in _BOUNDS:
         if low in node and high in node and node[low] > node[high]:
             message = f"{low} {node[low]} is greater than {high} {node[high]}"
             report(f"{pointer}/{low}", "unsatisfiable", message)
+    problem = exactness_problem(node)
+    if problem:
+        report(pointer, "inexact-schema", problem)
     if "format" in node:
         problem = format_problem(node)
         if problem:
@@ -207,17 +220,57 @@ def field_name_problem(name: str) -> str | None:
             f"field name {name!r} must start with a letter and hold only letters, "
             "digits and underscores, so that Python and TypeScript can both use it"
         )
+    if name in JS_RESERVED:
+        return f"field name {name!r} is a property of every JavaScript object"
     if name.startswith("model_"):
         return f"field name {name!r} uses the prefix 'model_', which pydantic reserves"
+    return None
+
+
+def exactness_problem(node: dict[str, Any]) -> str | None:
+    """Say why ``node`` would not get the same verdict from every emitter, if so."""
+    typed = set(node) & ALL_TYPE_KEYWORDS
+    kinds = node.get("type")
+    declared = [kinds] if isinstance(kinds, str) else list(kinds or [])
+    single = len([kind for kind in declared if kind != "null"]) == 1
+    if typed and not single and set(node) & BRANCH_BREAKERS:
+        mixed = ", ".join(sorted(set(node) & BRANCH_BREAKERS))
+        return (
+            f"{', '.join(sorted(typed))} cannot be combined with {mixed} unless the "
+            'schema has one "type" (with or without "null")'
+        )
+    if "$ref" in node and set(node) - ANNOTATIONS - {"$ref"}:
+        others = ", ".join(sorted(set(node) - ANNOTATIONS - {"$ref"}))
+        return f"$ref cannot be combined with {others}; only annotations may stand beside it"
+    if "anyOf" in node and set(node) - ANNOTATIONS - {"anyOf"}:
+        others = ", ".join(sorted(set(node) - ANNOTATIONS - {"anyOf"}))
+        return f"anyOf cannot be combined with {others}; move them into each branch"
+    values = list(node.get("enum", [])) + ([node["const"]] if "const" in node else [])
+    for value in values:
+        if isinstance(value, bool) or (
+            isinstance(value, int | float) and value in (0, 1)
+        ):
+            return (
+                "enum and const values cannot be true, false, 0 or 1: the Python "
+                "models cannot tell true from 1 or false from 0"
+            )
+        if isinstance(value, float) and not value.is_integer():
+            return "enum and const numbers must be whole numbers"
+        if isinstance(value, dict | list):
+            return "enum and const values must be strings, numbers or null"
+    divisor = node.get("multipleOf")
+    if isinstance(divisor, float) and not divisor.is_integer():
+        return "multipleOf must be a whole number: fractional steps round differently"
     return None
 
 
 def format_problem(node: dict[str, Any]) -> str | None:
     """Say why a schema with ``format`` cannot be translated exactly, if it cannot."""
     kinds = node.get("type")
-    if kinds not in ("string", ["string", "null"], ["null", "string"]):
+    if kinds not in (None, "string", ["string", "null"], ["null", "string"]):
         return (
-            'a schema with "format" must have "type": "string" (or ["string", "null"])'
+            'a schema with "format" must have "type": "string", ["string", "null"] '
+            "or no type"
         )
     mixed = sorted(set(node) & STRING_CONSTRAINTS)
     if mixed:
