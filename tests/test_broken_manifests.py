@@ -42,10 +42,10 @@ OUT = "generated"
 Step = Callable[[str], str | bytes | None]
 
 KEYWORDS = (
-    "$ref, additionalProperties, allOf, anyOf, const, default, description, enum, "
-    "examples, exclusiveMaximum, exclusiveMinimum, format, items, maxItems, maxLength, "
-    "maxProperties, maximum, minItems, minLength, minProperties, minimum, multipleOf, "
-    "oneOf, pattern, prefixItems, properties, required, title, type, uniqueItems"
+    "$ref, additionalProperties, anyOf, const, default, description, enum, examples, "
+    "exclusiveMaximum, exclusiveMinimum, format, items, maxItems, maxLength, maximum, "
+    "minItems, minLength, minimum, multipleOf, pattern, properties, required, title, "
+    "type"
 )
 DEF_NAME = "^[A-Z][A-Za-z0-9]*$"
 IDENTIFIER = "^[A-Z][A-Z0-9_]*$"
@@ -189,14 +189,13 @@ CASES = [
     case(
         "not-utf8/utf-16-file",
         encoded("utf-16"),
-        expect="broken.json:1:1: not-utf8 at /: the file is not UTF-8: invalid start byte",
+        expect="broken.json:1:1: not-utf8 at /: the file is not UTF-8: byte 0xff (invalid start byte)",
     ),
     case(
         "not-utf8/latin-1-byte-in-a-description",
         replace('"Marks the job as completed."', '"Marks the job as complÉted."'),
         encoded("latin-1"),
-        expect="broken.json:206:45: not-utf8 at /: the file is not UTF-8: invalid continuation byte",
-        bug="not-utf8 is always reported at 1:1, not where the undecodable byte is",
+        expect="broken.json:206:45: not-utf8 at /: the file is not UTF-8: byte 0xc9 (invalid continuation byte)",
     ),
     case(
         "json-syntax/empty-file",
@@ -232,7 +231,7 @@ CASES = [
     case(
         "json-syntax/extra-data-after-the-object",
         fixture("extra-data.json"),
-        expect="broken.json:4:1: json-syntax at /: Extra data",
+        expect="broken.json:4:1: json-syntax at /: extra data after the JSON value",
     ),
     case(
         "json-syntax/nested-too-deeply",
@@ -242,27 +241,23 @@ CASES = [
     case(
         "json-syntax/unterminated-string",
         fixture("unterminated-string.json"),
-        expect="broken.json:3:18: json-syntax at /: Unterminated string",
-        bug="the decoder's message is cut off: 'Unterminated string starting at'",
+        expect="broken.json:3:18: json-syntax at /: a string is not closed",
     ),
     case(
         "json-syntax/line-break-in-string",
         fixture("line-break-in-string.json"),
-        expect="broken.json:3:31: json-syntax at /: Invalid control character",
-        bug="the decoder's message is cut off: 'Invalid control character at'",
+        expect="broken.json:3:31: json-syntax at /: a raw control character (such as a line break or a tab) inside a string; escape it, e.g. \\n",
     ),
     case(
         "json-syntax/nan-is-not-json",
         put("/stages/0/config/temperature", math.nan),
-        expect="broken.json:115:24: json-syntax at /: Expecting value",
+        expect="broken.json:115:24: json-syntax at /: NaN is not JSON: numbers must be finite",
         generate=True,
-        bug="NaN is accepted (json.loads allows it) and generated as temperature=nan",
     ),
     case(
         "json-syntax/after-a-duplicate-key",
         fixture("duplicate-key-then-syntax.json"),
         expect="broken.json:8:1: json-syntax at /: Expecting property name enclosed in double quotes",
-        bug="a duplicate key before a syntax error raises JSONDecodeError (traceback)",
     ),
     case(
         "duplicate-key/stage-name",
@@ -306,10 +301,9 @@ CASES = [
         expect='broken.json:74:19: schema-pattern at /$defs/PlanOutput/properties/style/$ref: "other.json#/Style" does not match the pattern ^#/\\$defs/[A-Z][A-Za-z0-9]*$',
     ),
     case(
-        "schema-pattern/lowercase-defs-name",
+        "bad-name/lowercase-defs-name",
         put("/$defs/nonEmpty", {"type": "string"}),
-        expect=f'broken.json:105:5: schema-pattern at /$defs/nonEmpty: "nonEmpty" does not match the pattern {DEF_NAME}',
-        bug="a propertyNames error is located at the object (/$defs, line 55), not at the key",
+        expect=f"broken.json:105:5: bad-name at /$defs/nonEmpty: the name 'nonEmpty' does not match {DEF_NAME}",
     ),
     case(
         "schema-minimum/max-attempts-0",
@@ -356,7 +350,6 @@ CASES = [
         "schema-minLength/empty-prompt-file-name",
         put("/stages/0/config/prompt", {"file": ""}),
         expect="broken.json:117:19: schema-minLength at /stages/0/config/prompt/file: '' should be non-empty",
-        bug="the oneOf error is not narrowed to its prompt-file branch: best_match picks the shallowest error",
     ),
     case(
         "unknown-key/in-config",
@@ -405,9 +398,8 @@ CASES = [
     case(
         "bad-identifier/stage-named-after-a-python-keyword",
         put("/stages/2/stage", "IMPORT"),
-        expect="broken.json:204:16: bad-identifier at /stages/2/stage: stage 'IMPORT' would name the Python module 'import', a keyword",
+        expect="broken.json:204:16: bad-identifier at /stages/2/stage: stage 'IMPORT' would be the Python module 'import', a keyword",
         generate=True,
-        bug="validate accepts it; generate crashes with UnsafeIdentifier (traceback)",
     ),
     case(
         "duplicate-stage/done-twice",
@@ -433,16 +425,11 @@ CASES = [
         "name-collision/defs-entry-named-like-an-output-model",
         put("/$defs/DoneOutput", {"type": "object"}),
         expect="broken.json:242:19: name-collision at /stages/2/output/schema: the generated model 'DoneOutput' would collide with the $defs entry 'DoneOutput'",
-        bug="an inline output schema silently replaces the $defs entry of the same name",
     ),
     case(
         "name-collision/stages-differing-by-an-underscore",
         put("/stages/-", DONE_COPY),
-        expect=(
-            "broken.json:283:19: name-collision at /stages/3/input/schema: the generated model 'DoneInput' would collide with the model of stage 'DONE'",
-            "broken.json:303:19: name-collision at /stages/3/output/schema: the generated model 'DoneOutput' would collide with the model of stage 'DONE'",
-        ),
-        bug="DONE and DONE_ both generate DoneInput, DoneOutput and the field 'done'",
+        expect="broken.json:268:16: name-collision at /stages/3/stage: stage 'DONE_' and stage 'DONE' would share the generated names 'DoneInput' and 'done'",
     ),
     case(
         "name-collision/stage-field-and-job-input",
@@ -451,8 +438,7 @@ CASES = [
         drop("/stages/1/input/schema/properties/plan"),
         put("/stages/1/input/schema/required", ["markdown"]),
         put("/stages/1/config/prompt", "Outline <markdown> as <markdown_json> says."),
-        expect="broken.json:168:11: name-collision at /stages/1/input/job/0: the job input 'markdown' and the output of MARKDOWN would both feed the input field 'markdown'",
-        bug="the output of MARKDOWN and the job input 'markdown' both feed the field 'markdown'",
+        expect="broken.json:108:16: name-collision at /stages/0/stage: stage 'MARKDOWN' feeds the input field 'markdown', which is also the name of a job input",
     ),
     # References.
     case(
@@ -494,7 +480,6 @@ CASES = [
         put("/$defs/PlanOutput/properties/style/default", "plain"),
         expect="broken.json:74:19: unresolved-ref at /$defs/PlanOutput/properties/style/$ref: $ref '#/$defs/Missing' does not resolve: no $defs entry 'Missing'",
         generate=True,
-        bug="checking the default follows the dangling $ref: WrappedReferencingError (traceback)",
     ),
     # Schemas.
     case(
@@ -508,9 +493,9 @@ CASES = [
         expect="broken.json:83:23: bad-field-name at /$defs/PlanOutput/properties/model_name: field name 'model_name' uses the prefix 'model_', which pydantic reserves",
     ),
     case(
-        "unsatisfiable/required-but-not-a-property",
+        "undeclared-required/required-but-not-a-property",
         put("/$defs/PlanOutput/required/-", "pages"),
-        expect="broken.json:66:9: unsatisfiable at /$defs/PlanOutput/required/2: 'pages' is required but not a property, and no other key is allowed",
+        expect="broken.json:66:9: undeclared-required at /$defs/PlanOutput/required/2: 'pages' is required but not declared in properties",
     ),
     case(
         "unsatisfiable/min-length-above-max-length",
@@ -541,7 +526,6 @@ CASES = [
         "unportable-pattern/negated-digit-class",
         put("/$defs/NonEmptyString/pattern", "^\\D"),
         expect=f"broken.json:59:18: unportable-pattern at /$defs/NonEmptyString/pattern: the pattern uses \\D (write [^0-9]), {PORTABLE}",
-        bug="\\D is reported as \\d with the advice to write [0-9], which means the opposite",
     ),
     case(
         "invalid-default/wrong-item-type",
@@ -702,8 +686,7 @@ CASES = [
     case(
         "nul-character/in-an-inline-prompt",
         put("/stages/1/config/prompt", "Outline <markdown> following <plan_json>.\0"),
-        expect="broken.json:161:19: nul-character at /stages/1/config/prompt: the prompt must not contain the NUL character",
-        bug="the NUL is reported twice, once by the prompt rule and once by the text rule",
+        expect="broken.json:161:19: nul-character at /stages/1/config/prompt: text must not contain the NUL character",
     ),
     # Several rules broken at once, in different parts of the file.
     case(
@@ -716,7 +699,7 @@ CASES = [
         put("/stages/2/input/job/-", "language"),
         expect=(
             f"broken.json:26:7: bad-identifier at /enums/JobStatus/1: enum value 'waiting-approval' must match {IDENTIFIER}",
-            f"broken.json:59:18: unportable-pattern at /$defs/NonEmptyString/pattern: the pattern uses \\s (list the whitespace characters), {PORTABLE}",
+            f"broken.json:59:18: unportable-pattern at /$defs/NonEmptyString/pattern: the pattern uses \\s or \\S (list the whitespace characters), {PORTABLE}",
             "broken.json:147:24: retry-backoff at /stages/0/execution/retryPolicy/backoffMs: backoffMs 9000 is greater than maxBackoffMs 5000",
             "broken.json:160:18: unsupported-model at /stages/1/config/model: model 'openai/gpt-5' is not supported; supported: google/gemini-3.0-flash, openai/gpt-4o",
             "broken.json:207:22: nul-character at /stages/2/description: text must not contain the NUL character",

@@ -21,7 +21,6 @@ Every mutation guarantees an invalid manifest on its own, whatever ran before it
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import shutil
@@ -399,7 +398,7 @@ def broken_manifests(draw: Draw) -> Mutated:
     applied: list[str] = []
     text = ORIGINAL_TEXT
     if with_unicode or data_mutations:
-        data = copy.deepcopy(ORIGINAL)
+        data = json.loads(ORIGINAL_TEXT)
         if with_unicode:
             applied.append(unicode_text(draw, data))
         applied += [mutation(draw, data) for mutation in data_mutations]
@@ -411,7 +410,7 @@ def broken_manifests(draw: Draw) -> Mutated:
 
 
 def _edited(label: str, edit: Callable[[Data], None]) -> Mutated:
-    data = copy.deepcopy(ORIGINAL)
+    data = json.loads(ORIGINAL_TEXT)
     edit(data)
     return Mutated(json.dumps(data, indent=2, ensure_ascii=False), (label,))
 

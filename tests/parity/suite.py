@@ -43,7 +43,9 @@ class Case:
 
 def suite_files() -> list[Path]:
     """The suite's files, required keywords first, then the optional formats."""
-    return sorted(SUITE.glob("*.json")) + sorted((SUITE / "optional" / "format").glob("*.json"))
+    return sorted(SUITE.glob("*.json")) + sorted(
+        (SUITE / "optional" / "format").glob("*.json")
+    )
 
 
 def load_cases() -> list[Case]:
@@ -80,7 +82,11 @@ def _hoist(stage: str, schema: Any) -> tuple[Any, dict[str, Any]]:
         if isinstance(node, dict):
             renamed = {key: rename(value) for key, value in node.items()}
             ref = renamed.get("$ref")
-            if isinstance(ref, str) and ref.startswith(_PREFIX) and "/" not in ref[len(_PREFIX) :]:
+            if (
+                isinstance(ref, str)
+                and ref.startswith(_PREFIX)
+                and "/" not in ref[len(_PREFIX) :]
+            ):
                 renamed["$ref"] = _PREFIX + _def_name(stage, ref[len(_PREFIX) :])
             return renamed
         if isinstance(node, list):
@@ -123,7 +129,10 @@ def manifest_for(cases: list[Case]) -> dict[str, Any]:
     return {
         "name": "conformance",
         "version": "1.0.0",
-        "packages": {"python": "conformance_steps", "typescript": "@stepgen/conformance"},
+        "packages": {
+            "python": "conformance_steps",
+            "typescript": "@stepgen/conformance",
+        },
         "models": ["offline/none"],
         "enums": {"ArtifactType": ["JSON"]},
         "$defs": defs,

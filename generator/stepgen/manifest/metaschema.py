@@ -56,13 +56,17 @@ def check_meta_schema(document: Document) -> list[Problem]:
 
 def _problems_of(document: Document, error: ValidationError) -> list[Problem]:
     if error.context and error.validator in ("oneOf", "anyOf"):
-        deepest = best_match(error.context)
+        deepest = _closest_branch(error)
         if deepest is not None and list(deepest.absolute_path) != list(
             error.absolute_path
         ):
             return _problems_of(document, deepest)
     pointer = pointer_of(list(error.absolute_path))
     instance = error.instance
+    if "propertyNames" in error.schema_path and isinstance(instance, str):
+        child = f"{pointer}/{instance.replace('~', '~0').replace('/', '~1')}"
+        message = f"the name {instance!r} does not match {error.validator_value}"
+        return [document.problem(child, "bad-name", message, key=True)]
     schema = error.schema
     if (
         error.validator == "additionalProperties"
@@ -90,6 +94,18 @@ def _problems_of(document: Document, error: ValidationError) -> list[Problem]:
                 )
         return problems
     return [document.problem(pointer, f"schema-{error.validator}", _message(error))]
+
+
+def _closest_branch(error: ValidationError) -> ValidationError | None:
+    """The error of the branch the value was most likely meant for.
+
+    A branch whose ``type`` the value has failed on something deeper; prefer it.
+    """
+    candidates = [item for item in error.context or () if item.validator != "type"]
+    if not candidates:
+        best: ValidationError | None = best_match(error.context or [])
+        return best
+    return max(candidates, key=lambda item: len(item.absolute_path))
 
 
 def _message(error: ValidationError) -> str:

@@ -5,6 +5,7 @@ Each rule appends problems; none stops the others, so one run reports everything
 
 from __future__ import annotations
 
+import keyword
 import posixpath
 import re
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from stepgen.manifest.patterns import portability_problem
 from stepgen.manifest.source import Document, escape_token
 from stepgen.schemas import ref_target, walk_schema
 
+SURROGATE = re.compile("[\ud800-\udfff]")
 PLACEHOLDER = re.compile(r"\{\{|\}\}")
 IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -110,6 +112,8 @@ def _check_identifiers(pipeline: Pipeline, report: Report) -> None:
                 "duplicate-stage",
                 f"stage {stage.stage!r} is already stage {first}",
             )
+        elif IDENTIFIER.match(stage.stage):
+            _check_derived_names(pipeline, stage, report)
         seen.setdefault(stage.stage, stage.index)
     for name, values in pipeline.enums.items():
         if name == "JobStage":
@@ -127,6 +131,34 @@ def _check_identifiers(pipeline: Pipeline, report: Report) -> None:
                 report(f"{stage.pointer}/output/type", "unknown-artifact-type", message)
 
 
+def _check_derived_names(pipeline: Pipeline, stage: Stage, report: Report) -> None:
+    where = f"{stage.pointer}/stage"
+    if keyword.iskeyword(stage.module_name) or keyword.issoftkeyword(stage.module_name):
+        message = (
+            f"stage {stage.stage!r} would be the Python module {stage.module_name!r}, "
+            "a keyword"
+        )
+        report(where, "bad-identifier", message)
+    for other in pipeline.stages[: stage.index]:
+        if other.stage == stage.stage:
+            continue
+        if (
+            other.input_model == stage.input_model
+            or other.field_name == stage.field_name
+        ):
+            message = (
+                f"stage {stage.stage!r} and stage {other.stage!r} would share the "
+                f"generated names {stage.input_model!r} and {stage.field_name!r}"
+            )
+            report(where, "name-collision", message)
+    if stage.field_name in pipeline.job_inputs:
+        message = (
+            f"stage {stage.stage!r} feeds the input field {stage.field_name!r}, "
+            "which is also the name of a job input"
+        )
+        report(where, "name-collision", message)
+
+
 def _check_defs(pipeline: Pipeline, report: Report) -> None:
     for name in pipeline.defs:
         if name in RESERVED_DEFS or name in pipeline.enums:
@@ -135,7 +167,7 @@ def _check_defs(pipeline: Pipeline, report: Report) -> None:
     inline_names = {}
     for stage in pipeline.stages:
         inline_names[stage.input_model] = f"{stage.pointer}/input/schema"
-        if stage.output_model not in pipeline.defs:
+        if ref_target(stage.output_schema) is None:
             inline_names[stage.output_model] = f"{stage.pointer}/output/schema"
     for name, pointer in inline_names.items():
         if name in pipeline.defs:
@@ -289,7 +321,12 @@ def default_problem(pipeline: Pipeline, node: dict[str, Any]) -> str | None:
     validator = Draft202012Validator(
         subject, format_checker=Draft202012Validator.FORMAT_CHECKER
     )
-    error = next(iter(validator.iter_errors(node["default"])), None)
+    from referencing.exceptions import Unresolvable
+
+    try:
+        error = next(iter(validator.iter_errors(node["default"])), None)
+    except Unresolvable:
+        return None  # the unresolved $ref is reported on its own
     if error is None:
         return None
     return f"the default does not validate against its schema: {error.message[:160]}"
@@ -384,6 +421,7 @@ def _check_prompt(
         return [
             document.problem(pointer, code, message)
             for code, message, _ in prompt_problems(pipeline, stage, stage.prompt)
+            if code != "nul-character"  # reported with the manifest's other text
         ]
     shown = posixpath.normpath(
         posixpath.join(posixpath.dirname(document.display), stage.prompt_file)
@@ -430,6 +468,9 @@ def _check_text(value: Any, pointer: str, report: Report) -> None:
     if isinstance(value, str):
         if "\x00" in value:
             report(pointer, "nul-character", "text must not contain the NUL character")
+        if SURROGATE.search(value):
+            message = "text must not contain an unpaired surrogate (\\ud800–\\udfff)"
+            report(pointer, "unpaired-surrogate", message)
     elif isinstance(value, dict):
         for key, child in value.items():
             if "\x00" in key:

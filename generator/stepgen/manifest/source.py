@@ -65,9 +65,9 @@ class Document:
         probe = pointer
         while True:
             if probe in table:
-                return self._line_column(table[probe])
+                return self.line_column(table[probe])
             if probe in self._values:
-                return self._line_column(self._values[probe])
+                return self.line_column(self._values[probe])
             if not probe:
                 return 1, 1
             probe = probe.rsplit("/", 1)[0]
@@ -84,7 +84,7 @@ class Document:
         self._index()
         problems = []
         for pointer, offset in self._duplicates:
-            line, column = self._line_column(offset)
+            line, column = self.line_column(offset)
             name = json.loads(self.text[offset : _STRING.match(self.text, offset).end()])  # type: ignore[union-attr]
             message = f"the key {name!r} appears more than once in this object"
             problems.append(
@@ -92,7 +92,8 @@ class Document:
             )
         return problems
 
-    def _line_column(self, offset: int) -> tuple[int, int]:
+    def line_column(self, offset: int) -> tuple[int, int]:
+        """The 1-based line and column of the character at ``offset``."""
         line = self.text.count("\n", 0, offset) + 1
         start = self.text.rfind("\n", 0, offset) + 1
         return line, offset - start + 1
@@ -145,41 +146,77 @@ class Document:
         return match.end()
 
 
+_SYNTAX_WORDING = {
+    "Unterminated string starting at": "a string is not closed",
+    "Invalid control character at": (
+        "a raw control character (such as a line break or a tab) inside a string; "
+        "escape it, e.g. \\n"
+    ),
+    "Extra data": "extra data after the JSON value",
+}
+
+
+class _Constant(Exception):
+    pass
+
+
+def _refuse_constant(name: str) -> object:
+    raise _Constant(name)
+
+
+def _loads(text: str, **hooks: object) -> object:
+    return json.loads(text, parse_constant=_refuse_constant, **hooks)  # type: ignore[arg-type]
+
+
 def read_document(path: Path, display: str) -> tuple[Document, list[Problem]]:
     """Read and parse ``path``; return the document and any syntax problems."""
     try:
         raw = path.read_bytes()
     except OSError as error:
         reason = error.strerror or str(error)
+        message = f"cannot read the file: {reason}"
         return Document(path, display, ""), [
-            Problem(
-                display, 1, 1, "", "file-unreadable", f"cannot read the file: {reason}"
-            )
+            Problem(display, 1, 1, "", "file-unreadable", message)
         ]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        message = (
+            f"the file is not UTF-8: byte 0x{raw[error.start]:02x} ({error.reason})"
+        )
         return Document(path, display, ""), [
-            Problem(
-                display, 1, 1, "", "not-utf8", f"the file is not UTF-8: {error.reason}"
-            )
+            Problem(display, line, column, "", "not-utf8", message)
         ]
     if text.startswith("\ufeff"):
         text = text[1:]
     document = Document(path, display, text)
     try:
-        document.data = json.loads(text, object_pairs_hook=_reject_duplicates)
-    except json.JSONDecodeError as error:
-        return document, [
-            Problem(display, error.lineno, error.colno, "", "json-syntax", error.msg)
-        ]
+        document.data = _loads(text, object_pairs_hook=_reject_duplicates)
     except _DuplicateKey:
-        document.data = json.loads(text)
+        try:
+            document.data = _loads(text)
+        except (json.JSONDecodeError, _Constant, RecursionError) as error:
+            return document, [_syntax_problem(document, error)]
         return document, document.duplicate_keys()
-    except RecursionError:
-        return document, [
-            Problem(
-                display, 1, 1, "", "json-syntax", "the document is nested too deeply"
-            )
-        ]
+    except (json.JSONDecodeError, _Constant, RecursionError) as error:
+        return document, [_syntax_problem(document, error)]
     return document, []
+
+
+def _syntax_problem(document: Document, error: Exception) -> Problem:
+    display = document.display
+    if isinstance(error, json.JSONDecodeError):
+        message = _SYNTAX_WORDING.get(error.msg, error.msg.removesuffix(" at"))
+        return Problem(display, error.lineno, error.colno, "", "json-syntax", message)
+    if isinstance(error, _Constant):
+        found = re.search(rf"(?<![A-Za-z\"]){re.escape(str(error))}", document.text)
+        offset = found.start() if found else 0
+        line, column = document.line_column(offset)
+        message = f"{error} is not JSON: numbers must be finite"
+        return Problem(display, line, column, "", "json-syntax", message)
+    return Problem(
+        display, 1, 1, "", "json-syntax", "the document is nested too deeply"
+    )

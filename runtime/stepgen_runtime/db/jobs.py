@@ -1,0 +1,291 @@
+"""Jobs, their artifacts and their approvals, read and written with SQLAlchemy Core.
+
+Every write that concerns one job starts by updating that job's row, so writers of
+one job queue behind each other (a row lock on PostgreSQL, the write lock on SQLite):
+two executors racing on a stage never both write a version, and the second one finds
+the artifact of the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from stepgen_runtime.db.engine import Database, reason
+from stepgen_runtime.db.rows import Approval, Artifact, Job, new_id, now
+from stepgen_runtime.db.tables import approval, artifact, job
+from stepgen_runtime.errors import ApprovalError, DatabaseError, JobNotFound
+
+CREATED_BY = "stepgen"
+WRITE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What writing a stage's output did: the artifact, and the job's state after."""
+
+    artifact: Artifact
+    created: bool
+    approval: str | None
+    job_status: str
+
+
+class JobStore:
+    """Reads and writes jobs, artifacts and approvals in one database."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @contextmanager
+    def _begin(self) -> Iterator[sa.Connection]:
+        try:
+            with self.database.engine.begin() as connection:
+                yield connection
+        except OperationalError as error:
+            shown = self.database.shown_url
+            raise DatabaseError(f"database error at {shown}: {reason(error)}") from None
+
+    def create_job(self, config: dict[str, Any], user_id: str | None = None) -> Job:
+        """Insert a DRAFT job whose ``config`` holds the lesson; return it."""
+        job_id = new_id()
+        moment = now()
+        with self._begin() as connection:
+            connection.execute(
+                job.insert().values(
+                    id=job_id,
+                    userId=user_id,
+                    status="DRAFT",
+                    currentStage="PLAN",
+                    config=config,
+                    createdAt=moment,
+                    updatedAt=moment,
+                )
+            )
+        return self.get_job(job_id)
+
+    def get_job(self, job_id: str) -> Job:
+        """Return the job ``job_id``; raise :class:`JobNotFound` if there is none."""
+        with self._begin() as connection:
+            row = connection.execute(job.select().where(job.c.id == job_id)).first()
+        if row is None:
+            raise JobNotFound(job_id)
+        return Job.from_row(row)
+
+    def set_state(
+        self, job_id: str, status: str, stage: str, error: str | None = None
+    ) -> None:
+        """Set the job's status, current stage and error."""
+        with self._begin() as connection:
+            self._set_state(connection, job_id, status, stage, error)
+
+    def latest_artifact(self, job_id: str, stage: str, kind: str) -> Artifact | None:
+        """The highest version of the job's artifacts of ``stage`` and ``kind``."""
+        with self._begin() as connection:
+            return self._latest(connection, job_id, stage, kind)
+
+    def artifacts(self, job_id: str) -> list[Artifact]:
+        """Every artifact of the job, by stage, type and version."""
+        query = (
+            artifact.select()
+            .where(artifact.c.jobId == job_id)
+            .order_by(artifact.c.stage, artifact.c.type, artifact.c.version)
+        )
+        with self._begin() as connection:
+            return [Artifact.from_row(row) for row in connection.execute(query)]
+
+    def latest_artifacts(self, job_id: str) -> list[Artifact]:
+        """The latest artifact of each (stage, type) of the job."""
+        latest: dict[tuple[str, str], Artifact] = {}
+        for item in self.artifacts(job_id):
+            latest[(item.stage, item.type)] = item
+        return list(latest.values())
+
+    def approvals(self, job_id: str) -> dict[str, Approval]:
+        """The job's approvals, by stage."""
+        query = approval.select().where(approval.c.jobId == job_id)
+        with self._begin() as connection:
+            rows = connection.execute(query)
+            return {row.stage: Approval.from_row(row) for row in rows}
+
+    def record_output(
+        self,
+        *,
+        job_id: str,
+        stage: str,
+        kind: str,
+        inputs_hash: str,
+        content: Any,
+        blob_url: str | None,
+        meta: dict[str, Any],
+        requires_approval: bool,
+        final: bool,
+    ) -> Recorded:
+        """Write the output as a new version, or reuse the latest if its hash matches.
+
+        The artifact, the approval and the job's status and stage are written in one
+        transaction. A unique-key conflict (a writer that does not lock the job) is
+        answered by reading again.
+        """
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self._begin() as connection:
+                    self._lock(connection, job_id)
+                    latest = self._latest(connection, job_id, stage, kind)
+                    created = latest is None or latest.inputs_hash != inputs_hash
+                    if created:
+                        version = latest.version + 1 if latest else 1
+                        latest = self._insert_artifact(
+                            connection, job_id, stage, kind, version, content, blob_url, meta
+                        )
+                    assert latest is not None
+                    decision, comment = None, None
+                    if requires_approval:
+                        decision, comment = self._approval_after(
+                            connection, job_id, stage, created
+                        )
+                    status, error = _status_after(stage, decision, comment, final)
+                    self._set_state(connection, job_id, status, stage, error)
+                    return Recorded(latest, created, decision, status)
+            except IntegrityError:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    def decide(self, job_id: str, stage: str, approved: bool, comment: str | None) -> Approval:
+        """Approve or reject the pending approval of ``stage``; update the job."""
+        with self._begin() as connection:
+            self._lock(connection, job_id)
+            current = self._approval(connection, job_id, stage)
+            if current is None:
+                raise ApprovalError(job_id, stage, "no approval was requested for this stage")
+            if current.status != "PENDING":
+                raise ApprovalError(job_id, stage, f"the approval is already {current.status}")
+            status = "APPROVED" if approved else "REJECTED"
+            connection.execute(
+                approval.update()
+                .where(approval.c.id == current.id)
+                .values(status=status, comment=comment, updatedAt=now())
+            )
+            if approved:
+                self._set_state(connection, job_id, "RUNNING", stage, None)
+            else:
+                self._set_state(connection, job_id, "FAILED", stage, _rejected(stage, comment))
+            updated = self._approval(connection, job_id, stage)
+        assert updated is not None
+        return updated
+
+    def _lock(self, connection: sa.Connection, job_id: str) -> None:
+        result = connection.execute(
+            job.update().where(job.c.id == job_id).values(updatedAt=now())
+        )
+        if result.rowcount == 0:
+            raise JobNotFound(job_id)
+
+    def _set_state(
+        self,
+        connection: sa.Connection,
+        job_id: str,
+        status: str,
+        stage: str,
+        error: str | None,
+    ) -> None:
+        result = connection.execute(
+            job.update()
+            .where(job.c.id == job_id)
+            .values(status=status, currentStage=stage, error=error, updatedAt=now())
+        )
+        if result.rowcount == 0:
+            raise JobNotFound(job_id)
+
+    def _latest(
+        self, connection: sa.Connection, job_id: str, stage: str, kind: str
+    ) -> Artifact | None:
+        query = (
+            artifact.select()
+            .where(artifact.c.jobId == job_id)
+            .where(artifact.c.stage == stage)
+            .where(artifact.c.type == kind)
+            .order_by(artifact.c.version.desc())
+            .limit(1)
+        )
+        row = connection.execute(query).first()
+        return Artifact.from_row(row) if row is not None else None
+
+    def _insert_artifact(
+        self,
+        connection: sa.Connection,
+        job_id: str,
+        stage: str,
+        kind: str,
+        version: int,
+        content: Any,
+        blob_url: str | None,
+        meta: dict[str, Any],
+    ) -> Artifact:
+        artifact_id = new_id()
+        connection.execute(
+            artifact.insert().values(
+                id=artifact_id,
+                jobId=job_id,
+                stage=stage,
+                type=kind,
+                version=version,
+                content=content,
+                blobUrl=blob_url,
+                meta=meta,
+                createdBy=CREATED_BY,
+                createdAt=now(),
+            )
+        )
+        row = connection.execute(artifact.select().where(artifact.c.id == artifact_id)).one()
+        return Artifact.from_row(row)
+
+    def _approval(self, connection: sa.Connection, job_id: str, stage: str) -> Approval | None:
+        query = approval.select().where(approval.c.jobId == job_id, approval.c.stage == stage)
+        row = connection.execute(query).first()
+        return Approval.from_row(row) if row is not None else None
+
+    def _approval_after(
+        self, connection: sa.Connection, job_id: str, stage: str, created: bool
+    ) -> tuple[str, str | None]:
+        current = self._approval(connection, job_id, stage)
+        moment = now()
+        if current is None:
+            connection.execute(
+                approval.insert().values(
+                    id=new_id(),
+                    jobId=job_id,
+                    stage=stage,
+                    status="PENDING",
+                    createdAt=moment,
+                    updatedAt=moment,
+                )
+            )
+            return "PENDING", None
+        if created:
+            connection.execute(
+                approval.update()
+                .where(approval.c.id == current.id)
+                .values(status="PENDING", comment=None, updatedAt=moment)
+            )
+            return "PENDING", None
+        return current.status, current.comment
+
+
+def _status_after(
+    stage: str, decision: str | None, comment: str | None, final: bool
+) -> tuple[str, str | None]:
+    if decision == "PENDING":
+        return "WAITING_APPROVAL", None
+    if decision == "REJECTED":
+        return "FAILED", _rejected(stage, comment)
+    return ("COMPLETED" if final else "RUNNING"), None
+
+
+def _rejected(stage: str, comment: str | None) -> str:
+    return f"stage {stage} was rejected" + (f": {comment}" if comment else "")
