@@ -3,11 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
+TSC := node_modules/.bin/tsc
+TS_BUILD := build/typescript
 GENERATED_PY := $(patsubst %/py.typed,%,$(wildcard generated/python/*/py.typed))
 
-.PHONY: install generate check lint typecheck test golden clean
+.PHONY: install generate check lint typecheck test test-ts golden parity clean
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +19,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
 		$(addprefix -e ,$(wildcard generated/python))
 	touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
 generate: $(STAMP)
 	$(BIN)/stepgen generate
@@ -27,15 +34,24 @@ lint: $(STAMP)
 	$(BIN)/ruff check generator runtime tests
 	$(BIN)/black --check --quiet generator runtime tests generated/python
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) $(NODE_STAMP)
 	$(BIN)/mypy generator runtime
 	MYPYPATH=runtime:generated/python $(BIN)/mypy --strict $(GENERATED_PY)
+	$(TSC) -p generated/typescript/tsconfig.json --noEmit
 
-test: $(STAMP) check lint typecheck
+test-ts: $(NODE_STAMP)
+	rm -rf $(TS_BUILD)
+	$(TSC) -p generated/typescript/tsconfig.json --outDir $(TS_BUILD)
+	STEPGEN_TS_BUILD=$(CURDIR)/$(TS_BUILD) node --test tests/typescript/
+
+test: $(STAMP) $(NODE_STAMP) check lint typecheck test-ts
 	$(BIN)/python -m pytest
 
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden
 
+parity: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -m tests.parity.report --write docs/parity.md
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from stepgen.emit.python import emit_python
+from stepgen.emit.typescript import emit_typescript
 from stepgen.ir import Pipeline
 
 Emitter = Callable[[Pipeline], dict[str, str]]
-EMITTERS: tuple[Emitter, ...] = (emit_python,)
+EMITTERS: tuple[Emitter, ...] = (emit_python, emit_typescript)
 
 
 def render_tree(pipeline: Pipeline) -> dict[str, bytes]:

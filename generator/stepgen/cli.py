@@ -162,3 +162,8 @@ def check(
             err=True,
         )
     sys.exit(Exit.OK if report.clean else Exit.DRIFT)
+
+
+from stepgen.commands_runtime import register  # noqa: E402
+
+register(main)

@@ -141,7 +141,9 @@ class ConfigService:
         )
         if found:
             details = "; ".join(f"{field}: {message}" for field, message in found)
-            raise ConfigurationError(f"the configuration of {step.stage} is invalid: {details}")
+            raise ConfigurationError(
+                f"the configuration of {step.stage} is invalid: {details}"
+            )
         return self.store.create_config(
             stage=step.stage,
             model=model or "",
@@ -156,7 +158,9 @@ class ConfigService:
         """Make a stored configuration active after checking it again."""
         row = self.store.get_config(config_id)
         if row is None:
-            raise ConfigurationError(f"no prompt configuration has the id {config_id!r}")
+            raise ConfigurationError(
+                f"no prompt configuration has the id {config_id!r}"
+            )
         step = self.registry.get(row.stage)
         problems = self.problems(step, row)
         if problems:

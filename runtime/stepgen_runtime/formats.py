@@ -6,9 +6,7 @@ with one validator. The TypeScript package carries the same definitions.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from calendar import monthrange
 from typing import Annotated
 
 from pydantic import AfterValidator, StrictStr
@@ -18,6 +16,8 @@ _DATE_TIME = re.compile(
     r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})"
     r"(\.[0-9]+)?(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))$"
 )
+_IPV4_PART = re.compile(r"0|[1-9][0-9]{0,2}")
+_HEX_GROUP = re.compile(r"[0-9A-Fa-f]{1,4}")
 _UUID = re.compile(r"^[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$")
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LOCAL = re.compile(rf'^(?:{_ATOM}(?:\.{_ATOM})*|"(?:[^"\\\r\n]|\\.)*")$')
@@ -34,8 +34,43 @@ _URI = re.compile(
 )
 
 
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2:
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        return 29 if leap else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
 def _valid_day(year: int, month: int, day: int) -> bool:
-    return 1 <= month <= 12 and 1 <= day <= monthrange(year, month)[1]
+    return 1 <= month <= 12 and 1 <= day <= _days_in_month(year, month)
+
+
+def is_ipv4(value: str) -> bool:
+    """Dotted-quad IPv4 address: four decimal parts 0–255, no leading zeros."""
+    parts = value.split(".")
+    return len(parts) == 4 and all(
+        _IPV4_PART.fullmatch(part) and int(part) <= 255 for part in parts
+    )
+
+
+def is_ipv6(value: str) -> bool:
+    """RFC 4291 text form of an IPv6 address, with an optional embedded IPv4 tail."""
+    words = 8
+    if "." in value:
+        cut = value.rfind(":")
+        if cut < 0 or not is_ipv4(value[cut + 1 :]):
+            return False
+        value = value[: cut + 1]
+        value = value if value.endswith("::") else value[:-1]
+        words = 6
+    if value.count("::") > 1:
+        return False
+    if "::" in value:
+        left, right = value.split("::")
+        parts = (left.split(":") if left else []) + (right.split(":") if right else [])
+        return len(parts) < words and all(_HEX_GROUP.fullmatch(part) for part in parts)
+    parts = value.split(":")
+    return len(parts) == words and all(_HEX_GROUP.fullmatch(part) for part in parts)
 
 
 def is_date(value: str) -> bool:
@@ -76,14 +111,9 @@ def is_email(value: str) -> bool:
         return False
     if domain.startswith("[") and domain.endswith("]"):
         literal = domain[1:-1]
-        try:
-            if literal.startswith("IPv6:"):
-                ipaddress.IPv6Address(literal[5:])
-            else:
-                ipaddress.IPv4Address(literal)
-        except ValueError:
-            return False
-        return True
+        if literal.startswith("IPv6:"):
+            return is_ipv6(literal[5:])
+        return is_ipv4(literal)
     return bool(_DOMAIN.fullmatch(domain))
 
 
@@ -96,11 +126,7 @@ def is_uri(value: str) -> bool:
         host = authority[2:].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
         host = host.rpartition("@")[2]
         if host.startswith("["):
-            literal = host[1 : host.find("]")]
-            try:
-                ipaddress.IPv6Address(literal)
-            except ValueError:
-                return False
+            return is_ipv6(host[1 : host.find("]")])
     return True
 
 

@@ -76,7 +76,13 @@ def gather_inputs(
             raise MissingInput(step.stage, f"no {kind} artifact of {source.stage} yet")
         name = field_name(source.stage)
         sources[source.stage] = SourceArtifact(
-            source.stage, name, kind, found.id, found.version, found.content, found.blob_url
+            source.stage,
+            name,
+            kind,
+            found.id,
+            found.version,
+            found.content,
+            found.blob_url,
         )
         values[name] = found.content
     for name in step.input.job:
@@ -84,7 +90,9 @@ def gather_inputs(
     try:
         model = step.input.model.model_validate(values)
     except ValidationError as error:
-        raise MissingInput(step.stage, f"its inputs are invalid: {_summary(error)}") from None
+        raise MissingInput(
+            step.stage, f"its inputs are invalid: {_summary(error)}"
+        ) from None
     return StageInputs(job.id, values, model, sources)
 
 
@@ -104,7 +112,11 @@ def job_value(job: Job, registry: StepRegistry, name: str, stage: str) -> Any:
 def canonical_json(value: Any) -> str:
     """``value`` as canonical JSON: sorted keys, no whitespace, UTF-8 text."""
     return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
     )
 
 
@@ -112,7 +124,13 @@ def config_key(config: PromptConfig) -> str:
     """What identifies a configuration in a hash: its id, or a digest of the default."""
     if config.config_id is not None:
         return config.config_id
-    parts = [config.model, config.temperature, config.prompt, config.tools, config.schema]
+    parts = [
+        config.model,
+        config.temperature,
+        config.prompt,
+        config.tools,
+        config.schema,
+    ]
     digest = hashlib.sha256(canonical_json([*parts, config.meta]).encode()).hexdigest()
     return f"default:{digest[:16]}"
 

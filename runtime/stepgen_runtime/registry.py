@@ -54,7 +54,9 @@ class StepRegistry:
     @classmethod
     def from_package(cls, package: ModuleType | str) -> StepRegistry:
         """Build a registry holding every step of a generated package, in its order."""
-        module = importlib.import_module(package) if isinstance(package, str) else package
+        module = (
+            importlib.import_module(package) if isinstance(package, str) else package
+        )
         steps: Sequence[StepDefinition] = module.STEPS
         return cls(
             steps,
@@ -72,7 +74,9 @@ class StepRegistry:
             )
         if self._order is not None and stage not in self._order:
             known = ", ".join(self._order)
-            raise RegistryError(f"stage {stage!r} is not a stage of this pipeline ({known})")
+            raise RegistryError(
+                f"stage {stage!r} is not a stage of this pipeline ({known})"
+            )
         self._check_sources(step)
         self._check_replacement(step)
         problems = definition_problems(
@@ -131,7 +135,9 @@ class StepRegistry:
     def dependents(self, stage: str) -> tuple[str, ...]:
         """The stages that read the output of ``stage``, in execution order."""
         return tuple(
-            name for name, step in self._steps.items() if str(stage) in step.input.sources
+            name
+            for name, step in self._steps.items()
+            if str(stage) in step.input.sources
         )
 
     def variables(self, stage: str) -> tuple[str, ...]:
@@ -172,7 +178,9 @@ class StepRegistry:
             if source == stage:
                 raise RegistryError(f"stage {stage} reads its own output (a cycle)")
             if source not in self._steps:
-                raise RegistryError(f"stage {stage} reads {source}, which is not registered")
+                raise RegistryError(
+                    f"stage {stage} reads {source}, which is not registered"
+                )
             if source not in earlier:
                 raise RegistryError(
                     f"stage {stage} reads {source}, which runs after it; "
@@ -180,7 +188,9 @@ class StepRegistry:
                 )
         cycle = self._cycle_through(step)
         if cycle:
-            raise RegistryError("registering it would close a cycle: " + " → ".join(cycle))
+            raise RegistryError(
+                "registering it would close a cycle: " + " → ".join(cycle)
+            )
 
     def _earlier(self, stage: str) -> set[str]:
         if self._order is None:

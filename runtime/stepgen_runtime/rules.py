@@ -81,7 +81,9 @@ def prompt_problems(
             problems.append(("prompt", "an AI stage needs a prompt"))
         missing = [name for name in variables if name not in prompt]
         if missing:
-            problems.append(("prompt", "the prompt does not mention " + ", ".join(missing)))
+            problems.append(
+                ("prompt", "the prompt does not mention " + ", ".join(missing))
+            )
     return problems
 
 

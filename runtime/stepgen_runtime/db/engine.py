@@ -86,7 +86,9 @@ def open_database(url: str | None = None) -> Database:
                 _check_tables(connection, shown)
     except OperationalError as error:
         engine.dispose()
-        raise DatabaseError(f"cannot reach the database at {shown}: {reason(error)}") from None
+        raise DatabaseError(
+            f"cannot reach the database at {shown}: {reason(error)}"
+        ) from None
     return database
 
 
@@ -111,9 +113,7 @@ def _sqlite_engine(url: URL, shown: str) -> Engine:
         except OSError as error:
             message = f"cannot create the folder of the database {shown}: {error}"
             raise DatabaseError(message) from None
-    engine = _create_engine(
-        url, shown, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}
-    )
+    engine = _create_engine(url, shown, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
 
     @sa.event.listens_for(engine, "connect")
     def _foreign_keys(dbapi_connection: Any, _record: Any) -> None:

@@ -140,7 +140,14 @@ class JobStore:
                     if created:
                         version = latest.version + 1 if latest else 1
                         latest = self._insert_artifact(
-                            connection, job_id, stage, kind, version, content, blob_url, meta
+                            connection,
+                            job_id,
+                            stage,
+                            kind,
+                            version,
+                            content,
+                            blob_url,
+                            meta,
                         )
                     assert latest is not None
                     decision, comment = None, None
@@ -156,15 +163,21 @@ class JobStore:
                     raise
         raise AssertionError("unreachable")
 
-    def decide(self, job_id: str, stage: str, approved: bool, comment: str | None) -> Approval:
+    def decide(
+        self, job_id: str, stage: str, approved: bool, comment: str | None
+    ) -> Approval:
         """Approve or reject the pending approval of ``stage``; update the job."""
         with self._begin() as connection:
             self._lock(connection, job_id)
             current = self._approval(connection, job_id, stage)
             if current is None:
-                raise ApprovalError(job_id, stage, "no approval was requested for this stage")
+                raise ApprovalError(
+                    job_id, stage, "no approval was requested for this stage"
+                )
             if current.status != "PENDING":
-                raise ApprovalError(job_id, stage, f"the approval is already {current.status}")
+                raise ApprovalError(
+                    job_id, stage, f"the approval is already {current.status}"
+                )
             status = "APPROVED" if approved else "REJECTED"
             connection.execute(
                 approval.update()
@@ -174,7 +187,9 @@ class JobStore:
             if approved:
                 self._set_state(connection, job_id, "RUNNING", stage, None)
             else:
-                self._set_state(connection, job_id, "FAILED", stage, _rejected(stage, comment))
+                self._set_state(
+                    connection, job_id, "FAILED", stage, _rejected(stage, comment)
+                )
             updated = self._approval(connection, job_id, stage)
         assert updated is not None
         return updated
@@ -242,11 +257,17 @@ class JobStore:
                 createdAt=now(),
             )
         )
-        row = connection.execute(artifact.select().where(artifact.c.id == artifact_id)).one()
+        row = connection.execute(
+            artifact.select().where(artifact.c.id == artifact_id)
+        ).one()
         return Artifact.from_row(row)
 
-    def _approval(self, connection: sa.Connection, job_id: str, stage: str) -> Approval | None:
-        query = approval.select().where(approval.c.jobId == job_id, approval.c.stage == stage)
+    def _approval(
+        self, connection: sa.Connection, job_id: str, stage: str
+    ) -> Approval | None:
+        query = approval.select().where(
+            approval.c.jobId == job_id, approval.c.stage == stage
+        )
         row = connection.execute(query).first()
         return Approval.from_row(row) if row is not None else None
 

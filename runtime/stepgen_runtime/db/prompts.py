@@ -100,14 +100,20 @@ class PromptStore:
                     config.select().where(config.c.id == config_id)
                 ).first()
                 if row is None:
-                    raise ConfigurationError(f"no prompt configuration has the id {config_id!r}")
+                    raise ConfigurationError(
+                        f"no prompt configuration has the id {config_id!r}"
+                    )
                 stored = StoredConfig.from_row(row)
                 values = {"activeConfigId": config_id, "updatedAt": now()}
                 updated = connection.execute(
-                    active.update().where(active.c.stage == stored.stage).values(**values)
+                    active.update()
+                    .where(active.c.stage == stored.stage)
+                    .values(**values)
                 )
                 if updated.rowcount == 0:
-                    connection.execute(active.insert().values(stage=stored.stage, **values))
+                    connection.execute(
+                        active.insert().values(stage=stored.stage, **values)
+                    )
         except OperationalError as error:
             shown = self.database.shown_url
             raise DatabaseError(f"database error at {shown}: {reason(error)}") from None

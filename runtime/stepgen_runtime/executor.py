@@ -1,0 +1,315 @@
+"""The generic executor: runs any registered stage of a job, the same way every time.
+
+For a job and a stage it resolves the configuration, gathers and checks the inputs,
+hashes them, and reuses the latest artifact when the hash matches. Otherwise it calls
+the model client (AI stages) or the stage's processor, under the step's own retry
+policy (through tenacity) and time limit, checks the output, and writes the new
+version with the job's status in one transaction. A failure marks the job FAILED and
+writes no artifact.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+from stepgen_runtime.blobs import BlobStore
+from stepgen_runtime.clients.base import ModelClient, ModelRequest
+from stepgen_runtime.configs import ConfigService, PromptConfig
+from stepgen_runtime.db.jobs import JobStore
+from stepgen_runtime.db.rows import Artifact
+from stepgen_runtime.definitions import RetryPolicy, StepDefinition
+from stepgen_runtime.errors import (
+    ApprovalError,
+    DatabaseError,
+    JobNotFound,
+    OutputInvalid,
+    RegistryError,
+    StageFailed,
+    StageTimeout,
+    StepRuntimeError,
+)
+from stepgen_runtime.inputs import StageInputs, gather_inputs, inputs_hash
+from stepgen_runtime.processors.base import Processor, Produced, StageContext
+from stepgen_runtime.prompting import assemble_prompt
+from stepgen_runtime.registry import StepRegistry
+
+logger = logging.getLogger("stepgen_runtime")
+
+SINGLE_ATTEMPT = RetryPolicy(max_attempts=1, backoff_ms=0, max_backoff_ms=0)
+
+
+@dataclass(frozen=True)
+class StageRun:
+    """The result of running one stage: created or reused, and the job's state after."""
+
+    job_id: str
+    stage: str
+    outcome: str
+    artifact: Artifact
+    approval: str | None
+    job_status: str
+    attempts: int
+    duration_s: float
+
+
+class Executor:
+    """Runs stages of jobs with one database, registry, model client and processors."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        registry: StepRegistry,
+        configs: ConfigService,
+        *,
+        client: ModelClient,
+        processors: Mapping[str, Processor],
+        blobs: BlobStore,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        missing = [
+            s.stage
+            for s in registry.steps()
+            if not s.is_ai and s.stage not in processors
+        ]
+        if missing:
+            raise RegistryError(f"no processor is registered for {', '.join(missing)}")
+        self.store = store
+        self.registry = registry
+        self.configs = configs
+        self.client = client
+        self.processors = dict(processors)
+        self.blobs = blobs
+        self._sleep = sleep
+        self._clock = clock
+
+    def run_stage(self, job_id: str, stage: str) -> StageRun:
+        """Run ``stage`` of ``job_id``, or reuse its output; raise when it fails."""
+        step = self.registry.get(stage)
+        stage = str(step.stage)
+        started = self._clock()
+        job = self.store.get_job(job_id)
+        self._check_approvals(job_id, step)
+        attempts = 0
+        try:
+            config = self.configs.resolve(stage)
+            inputs = gather_inputs(self.store, self.registry, job, step)
+            digest = inputs_hash(inputs, config, step.version)
+            kind = step.output.artifact_type
+            latest = self.store.latest_artifact(job_id, stage, kind)
+            if latest is not None and latest.inputs_hash == digest:
+                produced, meta = (
+                    Produced(latest.content, latest.blob_url),
+                    latest.meta or {},
+                )
+            else:
+                self.store.set_state(job_id, "RUNNING", stage)
+                context = self._context(job_id, step, config, inputs, digest)
+                produced, attempts = self._produce(context)
+                meta = self._meta(step, config, inputs, digest, attempts)
+            recorded = self.store.record_output(
+                job_id=job_id,
+                stage=stage,
+                kind=kind,
+                inputs_hash=digest,
+                content=produced.content,
+                blob_url=produced.blob_url,
+                meta=meta,
+                requires_approval=step.execution.requires_approval,
+                final=stage == self.registry.stages()[-1],
+            )
+        except (DatabaseError, JobNotFound):
+            raise
+        except StepRuntimeError as error:
+            self.store.set_state(job_id, "FAILED", stage, str(error))
+            logger.warning(
+                "job %s stage %s failed in %.3f s: %s",
+                job_id,
+                stage,
+                self._clock() - started,
+                error,
+            )
+            raise
+        run = StageRun(
+            job_id=job_id,
+            stage=stage,
+            outcome="created" if recorded.created else "reused",
+            artifact=recorded.artifact,
+            approval=recorded.approval,
+            job_status=recorded.job_status,
+            attempts=attempts,
+            duration_s=self._clock() - started,
+        )
+        logger.info(
+            "job %s stage %s: %s v%d in %.3f s (%d attempts), job %s",
+            job_id,
+            stage,
+            run.outcome,
+            run.artifact.version,
+            run.duration_s,
+            attempts,
+            run.job_status,
+        )
+        return run
+
+    def _check_approvals(self, job_id: str, step: StepDefinition) -> None:
+        approvals = self.store.approvals(job_id)
+        for earlier in self.registry.steps():
+            if earlier.stage == step.stage:
+                return
+            if earlier.execution.requires_approval:
+                found = approvals.get(earlier.stage)
+                status = found.status if found else "not requested"
+                if status != "APPROVED":
+                    message = f"{earlier.stage} must be approved first (it is {status})"
+                    raise ApprovalError(job_id, step.stage, message)
+
+    def _context(
+        self,
+        job_id: str,
+        step: StepDefinition,
+        config: PromptConfig,
+        inputs: StageInputs,
+        digest: str,
+    ) -> StageContext:
+        timeout_ms = step.execution.timeout_ms
+        return StageContext(
+            job_id=job_id,
+            step=step,
+            config=config,
+            inputs=inputs,
+            inputs_hash=digest,
+            blobs=self.blobs,
+            registry=self.registry,
+            job_artifacts=lambda: self.store.artifacts(job_id),
+            timeout_s=timeout_ms / 1000 if timeout_ms is not None else None,
+        )
+
+    def _produce(self, context: StageContext) -> tuple[Produced, int]:
+        policy = context.step.execution.retry_policy or SINGLE_ATTEMPT
+        attempts = 0
+        produced: Produced | None = None
+        retrying = Retrying(
+            stop=stop_after_attempt(policy.max_attempts),
+            wait=lambda state: policy.delay_ms(state.attempt_number) / 1000,
+            retry=retry_if_exception(_retryable),
+            sleep=self._sleep,
+            before_sleep=_log_retry(context),
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    produced = self._attempt(context)
+        except Exception as error:
+            raise StageFailed(
+                context.job_id, context.step.stage, attempts, error
+            ) from error
+        assert produced is not None
+        return produced, attempts
+
+    def _attempt(self, context: StageContext) -> Produced:
+        step = context.step
+        produced = _within(step, lambda: self._handle(context))
+        try:
+            checked = step.output.model.model_validate(produced.content)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "(root)"
+            raise OutputInvalid(step.stage, f"{where}: {first['msg']}") from None
+        return Produced(
+            checked.model_dump(mode="json", by_alias=True), produced.blob_url
+        )
+
+    def _handle(self, context: StageContext) -> Produced:
+        step, config = context.step, context.config
+        if not step.is_ai:
+            return self.processors[step.stage](context)
+        schema = config.schema or step.output.schema
+        request = ModelRequest(
+            stage=step.stage,
+            model=config.model or "",
+            temperature=config.temperature,
+            prompt=assemble_prompt(config.prompt, step, context.inputs, schema),
+            schema=schema,
+            inputs=context.inputs.values,
+            timeout_s=context.timeout_s,
+        )
+        return Produced(self.client.complete(request))
+
+    def _meta(
+        self,
+        step: StepDefinition,
+        config: PromptConfig,
+        inputs: StageInputs,
+        digest: str,
+        attempts: int,
+    ) -> dict[str, Any]:
+        return {
+            "inputsHash": digest,
+            "model": config.model,
+            "temperature": config.temperature,
+            "promptConfigId": config.config_id,
+            "stepType": str(step.type),
+            "stepVersion": step.version,
+            "generatedAt": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "sourceVersions": inputs.source_versions,
+            "attempts": attempts,
+            "producedBy": self.client.name if step.is_ai else "processor",
+        }
+
+
+def _within(step: StepDefinition, call: Callable[[], Produced]) -> Produced:
+    """Run ``call`` under the step's time limit; an overrun raises StageTimeout."""
+    timeout_ms = step.execution.timeout_ms
+    if timeout_ms is None:
+        return call()
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as error:
+            box["error"] = error
+
+    # A daemon thread: an attempt that overruns is abandoned, never waited for.
+    worker = threading.Thread(target=target, name=f"stepgen-{step.stage}", daemon=True)
+    worker.start()
+    worker.join(timeout_ms / 1000)
+    if worker.is_alive():
+        raise StageTimeout(step.stage, timeout_ms)
+    if "error" in box:
+        raise box["error"]
+    value: Produced = box["value"]
+    return value
+
+
+def _retryable(error: BaseException) -> bool:
+    if isinstance(error, StepRuntimeError):
+        return error.retryable
+    return isinstance(error, Exception)
+
+
+def _log_retry(context: StageContext) -> Callable[[RetryCallState], None]:
+    def log(state: RetryCallState) -> None:
+        outcome = state.outcome
+        error = outcome.exception() if outcome is not None else None
+        logger.debug(
+            "job %s stage %s: attempt %d failed (%s); trying again",
+            context.job_id,
+            context.step.stage,
+            state.attempt_number,
+            error,
+        )
+
+    return log
