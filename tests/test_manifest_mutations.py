@@ -11,10 +11,10 @@ Every mutation guarantees an invalid manifest on its own, whatever ran before it
 * the text mutations (a strict prefix of the text, or one structural character
   outside strings replaced) always break the JSON syntax; at most one is applied,
   and it is applied last, to a text that is valid JSON;
-* the data mutations each leave a violation that no other mutation repairs: the
-  editing ones are applied first and each writes its own violation last-wins, the
-  deleting one runs after all of them and only removes keys, so the deleted key
-  closest to the root stays missing from an object that requires it;
+* the data mutations that edit run first, and each writes a violation that holds
+  whatever ran before it, so the last one's violation survives; deletions run after
+  them and only remove keys, so the deleted key nearest the root stays missing from
+  an object that requires it;
 * random Unicode in free text is harmless by itself and is therefore only ever
   combined with at least one of the breaking mutations.
 """
@@ -313,19 +313,18 @@ def nul_character(draw: Draw, data: Data) -> str:
 
 # Data mutation that deletes: applied after every editing one.
 
-REQUIRED_KEYS: list[tuple[Path_, list[str]]] = [
-    ((), ["name", "version", "packages", "models", "enums", "stages"]),
+#: Required keys of closed objects: at the top level (``None``), or at a path
+#: inside a stage.
+REQUIRED_KEYS: list[tuple[Path_ | None, list[str]]] = [
+    (None, ["name", "version", "packages", "models", "enums", "stages"]),
     (
-        ("stage",),
+        (),
         ["stage", "name", "version", "type", "config", "input", "output", "execution"],
     ),
-    (("stage", "input"), ["sources", "schema"]),
-    (("stage", "output"), ["type", "schema"]),
-    (("stage", "execution"), ["requiresApproval"]),
-    (
-        ("stage", "execution", "retryPolicy"),
-        ["maxAttempts", "backoffMs", "maxBackoffMs"],
-    ),
+    (("input",), ["sources", "schema"]),
+    (("output",), ["type", "schema"]),
+    (("execution",), ["requiresApproval"]),
+    (("execution", "retryPolicy"), ["maxAttempts", "backoffMs", "maxBackoffMs"]),
 ]
 
 
@@ -336,14 +335,13 @@ def delete_required_key(draw: Draw, data: Data) -> str:
     later deletion removes its container, which is then itself a missing required
     key closer to the root.
     """
-    where, keys = draw(st.sampled_from(REQUIRED_KEYS))
+    inside_stage, keys = draw(st.sampled_from(REQUIRED_KEYS))
     path: Path_ = ()
-    if where:
-        path = ("stages", _stage_index(draw), *where[1:])
+    if inside_stage is not None:
+        path = ("stages", _stage_index(draw), *inside_stage)
     key = draw(st.sampled_from(keys))
     try:
-        container = _get(data, path)
-        del container[key]
+        del _get(data, path)[key]
     except (KeyError, IndexError, TypeError):
         return f"delete_required_key: {_pointer(path)}/{key} (already gone)"
     return f"delete_required_key: {_pointer(path)}/{key}"
@@ -435,6 +433,14 @@ def _no_stages(data: Data) -> None:
     del data["stages"]
 
 
+def _undeclared_job_input(data: Data) -> None:
+    data["stages"][0]["input"]["job"].append("sessionId")
+
+
+def _unknown_source_twice(data: Data) -> None:
+    data["stages"][1]["input"]["sources"] += ["NOWHERE", "NOWHERE"]
+
+
 EXAMPLES = [
     Mutated("", ("truncate: to 0 characters",)),
     Mutated(ORIGINAL_TEXT.replace("{", "[", 1), ("replace_structural: first brace",)),
@@ -443,6 +449,10 @@ EXAMPLES = [
     _edited("break_prompt: inline {{x}} in PLAN", _placeholder_prompt),
     _edited("nul_character: NUL and unicode in a stage name", _nul_in_stage_name),
     _edited("delete_required_key: /stages", _no_stages),
+    # An AI stage reading an undeclared job input: the prompt check looks it up.
+    _edited("add_job_input: PLAN reads 'sessionId'", _undeclared_job_input),
+    # The same unknown source added twice also breaks the meta-schema's uniqueItems.
+    _edited("add_source: OUTLINE reads 'NOWHERE' twice", _unknown_source_twice),
 ]
 
 
@@ -475,6 +485,7 @@ def _check_rejected(
         traceback.format_exception(result.exception)
     )
     assert result.exit_code == 2, result.stderr
+    assert result.stdout == ""
     lines = result.stderr.split("\n")
     assert lines[-1] == "", result.stderr
     *problems, summary = lines[:-1]

@@ -232,7 +232,7 @@ def status(job_id: str, output_format: str, **options: Any) -> None:
     with open_from(options) as runtime:
         report = runtime.pipeline.status(job_id)
     job = report.job
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "stage": state.stage,
             "type": state.artifact.type if state.artifact else None,
@@ -251,7 +251,7 @@ def status(job_id: str, output_format: str, **options: Any) -> None:
         click.secho(f"error: {job.error}", fg="red")
     for row in rows:
         made = f"{row['type']} v{row['version']}" if row["version"] else "-"
-        approval = row["approval"] or ""
+        approval = str(row["approval"] or "")
         if row["comment"]:
             approval += f" ({row['comment']})"
         click.echo(f"  {row['stage']:<11} {made:<10} {approval}".rstrip())

@@ -57,35 +57,51 @@ def plain(text: str) -> str:
 
 def read_lesson(markdown: str) -> Lesson:
     """Read the title, sections and size of a Markdown lesson."""
+    cjk = is_cjk(markdown)
     title = ""
     sections: list[Section] = []
-    current: Section | None = None
+    paragraph: list[str] = []
     in_code = False
+    in_item = False
+
+    def section() -> Section:
+        if not sections:
+            sections.append(Section("概述" if cjk else "Overview"))
+        return sections[-1]
+
+    def flush() -> None:
+        if paragraph:
+            text = ("" if cjk else " ").join(paragraph)
+            section().sentences.extend(_short(s) for s in _sentences(plain(text)))
+            paragraph.clear()
+
     for raw in markdown.splitlines():
         line = raw.rstrip()
         if line.lstrip().startswith("```"):
             in_code = not in_code
             continue
+        heading = None if in_code else HEADING.match(line)
+        item = None if in_code else LIST_ITEM.match(line)
+        if in_code or not line.strip() or heading or item:
+            flush()
+            in_item = False
         if in_code or not line.strip():
             continue
-        heading = HEADING.match(line)
         if heading:
             text = plain(heading.group(2))
             if len(heading.group(1)) == 1 and not title:
                 title = text
             else:
-                current = Section(text)
-                sections.append(current)
-            continue
-        if current is None:
-            current = Section(title or "Introduction")
-            sections.append(current)
-        item = LIST_ITEM.match(line)
-        if item:
-            current.points.append(_short(plain(item.group(1))))
+                sections.append(Section(text))
+        elif item:
+            section().points.append(plain(item.group(1)))
+            in_item = True
+        elif in_item and raw[:1].isspace():
+            points = section().points
+            points[-1] = plain(points[-1] + " " + line.strip())
         else:
-            current.sentences += [_short(s) for s in _sentences(plain(line))]
-    cjk = is_cjk(markdown)
+            paragraph.append(line.strip())
+    flush()
     words = len(CJK.findall(markdown)) if cjk else len(markdown.split())
     sections = [_with_points(section) for section in sections] or [
         Section(title or "Lesson", [title or "Lesson"])
@@ -103,4 +119,5 @@ def _short(text: str) -> str:
 
 def _with_points(section: Section) -> Section:
     points = section.points or section.sentences[:3] or [section.title]
-    return Section(section.title, points[:MAX_POINTS], section.sentences)
+    points = [_short(point) for point in points[:MAX_POINTS]]
+    return Section(section.title, points, section.sentences)

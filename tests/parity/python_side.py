@@ -6,8 +6,8 @@ import tempfile
 from pathlib import Path
 
 from pydantic import ValidationError
-
 from stepgen_runtime.reference import reference_validator
+
 from tests.parity.suite import Case
 from tests.support import import_generated
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stepgen.errors import ManifestInvalid
 from stepgen.api import render_pipeline
+from stepgen.errors import ManifestInvalid
 
 SUITE = (
     Path(__file__).resolve().parents[3]
