@@ -8,12 +8,16 @@ from __future__ import annotations
 import json
 import sys
 from enum import IntEnum
-from typing import NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from stepgen.errors import ManifestInvalid, Problem, StepgenError
 from stepgen.settings import Settings, resolve, shown
+
+if TYPE_CHECKING:
+    from stepgen.drift import DriftReport
 
 
 class Exit(IntEnum):
@@ -132,8 +136,19 @@ def generate(manifest: str | None, out: str | None) -> None:
 @click.option(
     "--diff", "show_diff", is_flag=True, help="Print a unified diff of each file."
 )
+@click.option(
+    "--prisma",
+    "prisma_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also compare the enums of this schema.prisma with the manifest's.",
+)
 def check(
-    manifest: str | None, out: str | None, output_format: str, show_diff: bool
+    manifest: str | None,
+    out: str | None,
+    output_format: str,
+    show_diff: bool,
+    prisma_path: str | None,
 ) -> None:
     """Fail (exit 1) when the output root and the manifest disagree; never write."""
     from stepgen.drift import check_drift
@@ -141,27 +156,68 @@ def check(
     settings = _settings(manifest, out)
     try:
         report = check_drift(settings.manifest, settings.out, want_contents=show_diff)
+        enum_findings = _prisma_findings(settings, prisma_path)
     except ManifestInvalid as error:
         _report_problems(error.problems, output_format == "json", "nothing was checked")
     except StepgenError as error:
         _fail(str(error))
+    clean = report.clean and not enum_findings
     if output_format == "json":
-        click.echo(json.dumps(report.as_dict(), indent=2))
-    elif report.clean:
-        click.echo(f"{shown(settings.out)}: up to date with {shown(settings.manifest)}")
+        body = report.as_dict()
+        if prisma_path is not None:
+            body["prisma"] = enum_findings
+            body["status"] = "clean" if clean else "drift"
+        click.echo(json.dumps(body, indent=2))
     else:
-        for finding in report.findings:
-            click.echo(
-                f"{finding.status:12} {shown(settings.out / finding.path)}", err=True
-            )
-            if show_diff:
-                click.echo(finding.diff(), nl=False)
-        click.secho(
-            f"{len(report.findings)} file(s) out of date: run `stepgen generate`",
-            fg="red",
-            err=True,
+        _print_drift(settings, report, show_diff)
+        _print_enum_findings(prisma_path, enum_findings)
+    sys.exit(Exit.OK if clean else Exit.DRIFT)
+
+
+def _print_drift(settings: Settings, report: DriftReport, show_diff: bool) -> None:
+    if report.clean:
+        click.echo(f"{shown(settings.out)}: up to date with {shown(settings.manifest)}")
+        return
+    for finding in report.findings:
+        click.echo(
+            f"{finding.status:12} {shown(settings.out / finding.path)}", err=True
         )
-    sys.exit(Exit.OK if report.clean else Exit.DRIFT)
+        if show_diff:
+            click.echo(finding.diff(), nl=False)
+    click.secho(
+        f"{len(report.findings)} file(s) out of date: run `stepgen generate`",
+        fg="red",
+        err=True,
+    )
+
+
+def _print_enum_findings(prisma_path: str | None, findings: list[str]) -> None:
+    if prisma_path is None:
+        return
+    if not findings:
+        click.echo(f"{prisma_path}: enums match the manifest")
+        return
+    for finding in findings:
+        click.echo(f"prisma       {prisma_path}: {finding}", err=True)
+    click.secho(
+        f"{len(findings)} enum difference(s) between {prisma_path} and the manifest: "
+        "migrate the database or change the manifest",
+        fg="red",
+        err=True,
+    )
+
+
+def _prisma_findings(settings: Settings, prisma_path: str | None) -> list[str]:
+    if prisma_path is None:
+        return []
+    from stepgen.api import validate as run_validate
+    from stepgen.prisma import compare_enums, read_enums
+
+    try:
+        text = Path(prisma_path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        _fail(f"cannot read {prisma_path}: {error}")
+    return compare_enums(run_validate(settings.manifest), read_enums(text))
 
 
 from stepgen.commands_runtime import register  # noqa: E402

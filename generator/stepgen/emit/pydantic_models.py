@@ -13,7 +13,7 @@ import re
 import warnings
 from typing import Any
 
-from stepgen_runtime import patterns
+from stepgen_runtime.patterns import for_rust
 
 from stepgen.errors import Untranslatable
 from stepgen.ir import Pipeline
@@ -83,7 +83,7 @@ def _prepare_node(node: Any, inline: dict[str, Any]) -> Any:
             for key, child in node["properties"].items()
         }
     if isinstance(node.get("pattern"), str):
-        node["pattern"] = patterns.for_rust(node["pattern"])
+        node["pattern"] = for_rust(node["pattern"])
     for word in _COUNTS & set(node):
         node[word] = int(node[word])
     for word in ("enum", "const"):

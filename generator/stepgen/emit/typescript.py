@@ -17,7 +17,7 @@ FORMAT_HELPERS = ("codePoints", "isDate", "isDateTime", "isEmail", "isUri", "isU
 def emit_typescript(pipeline: Pipeline) -> dict[str, str]:
     """Render every file of the TypeScript package, by path relative to the output root."""
     schemas = _schemas(pipeline)
-    source = "\n".join(schema["expr"] for schema in schemas)
+    source = "\n".join(str(schema["expr"]) for schema in schemas)
     context: dict[str, Any] = {
         "pipeline": pipeline,
         "enums": {**pipeline.enums, "StepType": STEP_TYPES},
@@ -48,7 +48,7 @@ def emit_typescript(pipeline: Pipeline) -> dict[str, str]:
     return files
 
 
-def _schemas(pipeline: Pipeline) -> list[dict[str, str]]:
+def _schemas(pipeline: Pipeline) -> list[dict[str, str | None]]:
     """Every named schema, each after the schemas it refers to."""
     named: dict[str, Any] = {name: schema for name, schema in pipeline.defs.items()}
     for stage in pipeline.stages:

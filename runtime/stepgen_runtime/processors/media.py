@@ -64,7 +64,7 @@ def write_slide(
     primary = hex_colour(theme["primary"])
     text = hex_colour(theme["text"])
     bands: list[tuple[int, int, int, Colour]] = [(0, 140, WIDTH, primary)]
-    bands.append((50, 60, 60 + min(1100, 24 * max(1, len(title))), background))
+    bands.append((50, 90, 80 + min(1100, 24 * max(1, len(title))), background))
     for index, bullet in enumerate(bullets):
         top = 200 + index * 60
         bands.append((top, top + 24, 80 + min(1100, 14 * max(1, len(bullet))), text))
