@@ -8,9 +8,11 @@ Problems are ``(field, message)`` pairs, all of them reported together.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -92,12 +94,23 @@ def schema_problems(schema: Any) -> list[str]:
     if not isinstance(schema, dict):
         return ["a schema must be a JSON object"]
     try:
+        text = json.dumps(schema, sort_keys=True)
+    except (TypeError, ValueError):
+        return ["a schema must be plain JSON"]
+    return list(_schema_problems(text))
+
+
+@lru_cache(maxsize=256)
+def _schema_problems(text: str) -> tuple[str, ...]:
+    # Checking a schema against the meta-schema is slow; definitions repeat theirs.
+    schema = json.loads(text)
+    try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
-        return [f"not a valid JSON Schema: {error.message}"]
+        return (f"not a valid JSON Schema: {error.message}",)
     if schema.get("type") != "object":
-        return ['the schema must describe an object ("type": "object")']
-    return []
+        return ('the schema must describe an object ("type": "object")',)
+    return ()
 
 
 def definition_problems(

@@ -53,7 +53,7 @@ def test_nine_stages_with_approvals_through_the_cli(
     assert waits == [["NARRATION"], ["PAGES"], []]
     assert re.search(r"^DONE +created +v1 ", approved.stdout, re.M)
     assert f"job {job} is COMPLETED" in approved.stdout
-    assert f'artifacts: table "Artifact" of ' in approved.stdout
+    assert 'artifacts: table "Artifact" of ' in approved.stdout
     blob_line = re.search(r"^blobs: (.+)$", approved.stdout, re.M)
     assert blob_line and Path(blob_line.group(1)) == tmp_path / ".stepgen/blobs" / job
 
@@ -91,7 +91,9 @@ def test_the_run_makes_real_media_from_the_lesson(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    result = invoke("run", str(LESSONS / "fractions.md"), "--db", db_url, "--auto-approve")
+    result = invoke(
+        "run", str(LESSONS / "fractions.md"), "--db", db_url, "--auto-approve"
+    )
     job = job_of(result.stdout)
     assert result.exit_code == 0, result.stderr
 
@@ -148,7 +150,9 @@ def test_until_stops_after_the_named_stage(
     monkeypatch.chdir(tmp_path)
     lesson = str(LESSONS / "fractions.md")
 
-    result = invoke("run", lesson, "--db", db_url, "--auto-approve", "--until", "OUTLINE")
+    result = invoke(
+        "run", lesson, "--db", db_url, "--auto-approve", "--until", "OUTLINE"
+    )
 
     assert result.exit_code == 0, result.stderr
     job = job_of(result.stdout)

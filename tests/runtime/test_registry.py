@@ -111,7 +111,9 @@ def test_without_an_order_sources_must_be_registered_first() -> None:
 def test_a_stage_outside_the_enum_is_refused(registry: StepRegistry) -> None:
     stray = dataclasses.replace(registry.get("DONE"), stage="ARCHIVE")
 
-    with pytest.raises(RegistryError, match="'ARCHIVE' is not a stage of this pipeline"):
+    with pytest.raises(
+        RegistryError, match="'ARCHIVE' is not a stage of this pipeline"
+    ):
         registry.add(stray)
 
 
