@@ -166,3 +166,26 @@ def test_integers_beyond_the_safe_range_are_refused(package: ModuleType) -> None
         merge.output.model.model_validate(sample)
     sample["sourceRenderVersion"] = 2**53 - 1
     merge.output.model.model_validate(sample)
+
+
+PAYLOADS = json.loads(
+    (Path(__file__).parent / "samples" / "llm_payloads.json").read_text()
+)
+
+
+@pytest.mark.parametrize(
+    "payload", PAYLOADS, ids=[f"{p['stage']}: {p['why']}" for p in PAYLOADS]
+)
+def test_model_style_payloads_get_the_written_verdict(
+    package: ModuleType, payload: dict[str, Any]
+) -> None:
+    step = _step(package, payload["stage"])
+
+    try:
+        step.output.model.model_validate(payload["data"])
+        pydantic_verdict = True
+    except ValidationError:
+        pydantic_verdict = False
+
+    assert pydantic_verdict == payload["valid"]
+    assert _schema_accepts(step.output.schema, payload["data"]) == payload["valid"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -53,16 +54,43 @@ def used_defs(schema: Any, defs: dict[str, Any]) -> list[str]:
     return sorted(seen)
 
 
+SAFE_INTEGER = 2**53 - 1
+
+
+def with_safe_integers(node: dict[str, Any]) -> dict[str, Any]:
+    """``node`` with integers held to ±(2^53−1), the range JavaScript holds exactly."""
+    kinds = node.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds or []
+    if "integer" in kinds and "number" not in kinds:
+        low = node.get("minimum")
+        high = node.get("maximum")
+        node["minimum"] = -SAFE_INTEGER if low is None else max(low, -SAFE_INTEGER)
+        node["maximum"] = SAFE_INTEGER if high is None else min(high, SAFE_INTEGER)
+    return node
+
+
+def _safe_copy(schema: Any) -> Any:
+    copied = copy.deepcopy(schema)
+    for _, node in walk_schema(copied):
+        if isinstance(node, dict):
+            with_safe_integers(node)
+    return copied
+
+
 def bundle(pipeline: Pipeline, schema: Any) -> dict[str, Any]:
-    """A standalone JSON Schema: ``schema`` plus the ``$defs`` it uses."""
+    """A standalone JSON Schema: ``schema`` plus the ``$defs`` it uses.
+
+    Integers carry the safe-range bounds every generated model enforces, so that the
+    published schema states the whole contract.
+    """
     defs = pipeline.all_defs()
     result: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
     root = ref_target(schema)
     if root is not None and set(schema) == {"$ref"} and root in defs:
         schema = defs[root]
     if isinstance(schema, dict):
-        result.update(schema)
+        result.update(_safe_copy(schema))
     names = used_defs(schema, defs)
     if names:
-        result["$defs"] = {name: defs[name] for name in names}
+        result["$defs"] = {name: _safe_copy(defs[name]) for name in names}
     return result

@@ -103,7 +103,8 @@ class Executor:
         try:
             config = self.configs.resolve(stage)
             inputs = gather_inputs(self.store, self.registry, job, step)
-            digest = inputs_hash(inputs, config, step.version)
+            producer = self.client.name if step.is_ai else None
+            digest = inputs_hash(inputs, config, step.version, producer)
             kind = step.output.artifact_type
             latest = self.store.latest_artifact(job_id, stage, kind)
             if latest is not None and latest.inputs_hash == digest:

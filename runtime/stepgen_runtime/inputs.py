@@ -4,8 +4,9 @@ Sources are read whatever their artifact type: the JSON content of each, and for
 audio, image and video artifacts the blob reference too, with the version actually
 read. Job inputs come from the job row (``id``, ``config.<key>``). The inputs hash is
 the SHA-256 of canonical JSON (sorted keys, no whitespace) of the inputs, the blob
-references, the configuration's key and the step's version — nothing that changes
-between two identical runs, so identical work is found and reused.
+references, the configuration's key, the step's version and (for AI stages) the model
+client's name — nothing that changes between two identical runs, so identical work is
+found and reused.
 """
 
 from __future__ import annotations
@@ -135,13 +136,23 @@ def config_key(config: PromptConfig) -> str:
     return f"default:{digest[:16]}"
 
 
-def inputs_hash(inputs: StageInputs, config: PromptConfig, step_version: int) -> str:
-    """The SHA-256 of the canonical inputs, blob references, configuration and version."""
+def inputs_hash(
+    inputs: StageInputs,
+    config: PromptConfig,
+    step_version: int,
+    producer: str | None = None,
+) -> str:
+    """The SHA-256 of the canonical inputs, blob references, configuration and version.
+
+    ``producer`` names the model client of an AI stage, so that answers of the offline
+    client are never reused when a real model is asked.
+    """
     payload = {
         "inputs": inputs.values,
         "blobs": inputs.blob_refs,
         "configId": config_key(config),
         "stepVersion": step_version,
+        "producer": producer,
     }
     return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
 

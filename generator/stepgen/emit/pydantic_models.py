@@ -18,9 +18,8 @@ from stepgen_runtime.patterns import for_rust
 from stepgen.errors import Untranslatable
 from stepgen.ir import Pipeline
 from stepgen.manifest.rules import TYPE_KEYWORDS
-from stepgen.schemas import DEFS_PREFIX, ref_target
+from stepgen.schemas import DEFS_PREFIX, ref_target, with_safe_integers
 
-SAFE_INTEGER = 2**53 - 1
 FORMAT_TYPES = {
     "date": "Date",
     "date-time": "DateTime",
@@ -89,7 +88,7 @@ def _prepare_node(node: Any, inline: dict[str, Any]) -> Any:
     for word in ("enum", "const"):
         if word in node:
             node[word] = _whole_numbers(node[word])
-    return _with_type_branches(_with_format(_with_safe_range(node)))
+    return _with_type_branches(_with_format(with_safe_integers(node)))
 
 
 def _whole_numbers(value: Any) -> Any:
@@ -127,7 +126,7 @@ def _with_type_branches(node: dict[str, Any]) -> dict[str, Any]:
             plain.append(kind)
     if plain:
         branches.append({"type": plain[0] if len(plain) == 1 else plain})
-    return {"anyOf": [_with_safe_range(branch) for branch in branches], **rest}
+    return {"anyOf": [with_safe_integers(branch) for branch in branches], **rest}
 
 
 def _merge_ref(node: dict[str, Any], target: Any) -> Any:
@@ -136,17 +135,6 @@ def _merge_ref(node: dict[str, Any], target: Any) -> Any:
     if not siblings or not isinstance(target, dict):
         return target
     return {**target, **siblings}
-
-
-def _with_safe_range(node: dict[str, Any]) -> dict[str, Any]:
-    kinds = node.get("type")
-    kinds = [kinds] if isinstance(kinds, str) else kinds or []
-    if "integer" in kinds and "number" not in kinds:
-        low = node.get("minimum")
-        high = node.get("maximum")
-        node["minimum"] = -SAFE_INTEGER if low is None else max(low, -SAFE_INTEGER)
-        node["maximum"] = SAFE_INTEGER if high is None else min(high, SAFE_INTEGER)
-    return node
 
 
 def _with_format(node: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,8 @@ class PromptStore:
     def _run(self, query: sa.Executable) -> list[sa.Row[Any]]:
         try:
             with self.database.engine.begin() as connection:
-                return list(connection.execute(query))
+                result = connection.execute(query)
+                return list(result) if result.returns_rows else []
         except OperationalError as error:
             shown = self.database.shown_url
             raise DatabaseError(f"database error at {shown}: {reason(error)}") from None

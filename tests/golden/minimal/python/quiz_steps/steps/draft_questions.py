@@ -28,7 +28,7 @@ DEFINITION = StepDefinition(
         temperature=0.2,
         tools_json='[{"name":"lookup","parameters":{"type":"object"}}]',
         meta_json='{"owner":"quiz team"}',
-        schema_json='{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","additionalProperties":false,"required":["questions"],"properties":{"questions":{"type":"array","items":{"$ref":"#/$defs/Question"},"minItems":1},"createdAt":{"type":"string","format":"date-time"}},"$defs":{"Question":{"type":"object","additionalProperties":false,"required":["text","choices","answer"],"properties":{"text":{"type":"string","minLength":1},"choices":{"type":"array","items":{"type":"string"},"minItems":2,"maxItems":6},"answer":{"type":"integer","minimum":0},"hint":{"type":["string","null"]},"class":{"enum":["easy","hard"]}}}}}',
+        schema_json='{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","additionalProperties":false,"required":["questions"],"properties":{"questions":{"type":"array","items":{"$ref":"#/$defs/Question"},"minItems":1},"createdAt":{"type":"string","format":"date-time"}},"$defs":{"Question":{"type":"object","additionalProperties":false,"required":["text","choices","answer"],"properties":{"text":{"type":"string","minLength":1},"choices":{"type":"array","items":{"type":"string"},"minItems":2,"maxItems":6},"answer":{"type":"integer","minimum":0,"maximum":9007199254740991},"hint":{"type":["string","null"]},"class":{"enum":["easy","hard"]}}}}}',
     ),
     input=StepInput(
         sources=(),
@@ -39,7 +39,7 @@ DEFINITION = StepDefinition(
     output=StepOutput(
         artifact_type="JSON",
         model=DraftOutput,
-        schema_json='{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","additionalProperties":false,"required":["questions"],"properties":{"questions":{"type":"array","items":{"$ref":"#/$defs/Question"},"minItems":1},"createdAt":{"type":"string","format":"date-time"}},"$defs":{"Question":{"type":"object","additionalProperties":false,"required":["text","choices","answer"],"properties":{"text":{"type":"string","minLength":1},"choices":{"type":"array","items":{"type":"string"},"minItems":2,"maxItems":6},"answer":{"type":"integer","minimum":0},"hint":{"type":["string","null"]},"class":{"enum":["easy","hard"]}}}}}',
+        schema_json='{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","additionalProperties":false,"required":["questions"],"properties":{"questions":{"type":"array","items":{"$ref":"#/$defs/Question"},"minItems":1},"createdAt":{"type":"string","format":"date-time"}},"$defs":{"Question":{"type":"object","additionalProperties":false,"required":["text","choices","answer"],"properties":{"text":{"type":"string","minLength":1},"choices":{"type":"array","items":{"type":"string"},"minItems":2,"maxItems":6},"answer":{"type":"integer","minimum":0,"maximum":9007199254740991},"hint":{"type":["string","null"]},"class":{"enum":["easy","hard"]}}}}}',
     ),
     execution=Execution(
         requires_approval=True,

@@ -33,12 +33,12 @@ DEFINITION = StepDefinition(
         sources=("DRAFT_QUESTIONS",),
         job=("jobId",),
         model=PackInput,
-        schema_json='{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","additionalProperties":false,"required":["draftQuestions","jobId"],"properties":{"draftQuestions":{"$ref":"#/$defs/DraftOutput"},"jobId":{"type":"string","format":"uuid"}},"$defs":{"DraftOutput":{"type":"object","additionalProperties":false,"required":["questions"],"properties":{"questions":{"type":"array","items":{"$ref":"#/$defs/Question"},"minItems":1},"createdAt":{"type":"string","format":"date-time"}}},"Question":{"type":"object","additionalProperties":false,"required":["text","choices","answer"],"properties":{"text":{"type":"string","minLength":1},"choices":{"type":"array","items":{"type":"string"},"minItems":2,"maxItems":6},"answer":{"type":"integer","minimum":0},"hint":{"type":["string","null"]},"class":{"enum":["easy","hard"]}}}}}',
+        schema_json='{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","additionalProperties":false,"required":["draftQuestions","jobId"],"properties":{"draftQuestions":{"$ref":"#/$defs/DraftOutput"},"jobId":{"type":"string","format":"uuid"}},"$defs":{"DraftOutput":{"type":"object","additionalProperties":false,"required":["questions"],"properties":{"questions":{"type":"array","items":{"$ref":"#/$defs/Question"},"minItems":1},"createdAt":{"type":"string","format":"date-time"}}},"Question":{"type":"object","additionalProperties":false,"required":["text","choices","answer"],"properties":{"text":{"type":"string","minLength":1},"choices":{"type":"array","items":{"type":"string"},"minItems":2,"maxItems":6},"answer":{"type":"integer","minimum":0,"maximum":9007199254740991},"hint":{"type":["string","null"]},"class":{"enum":["easy","hard"]}}}}}',
     ),
     output=StepOutput(
         artifact_type="TEXT",
         model=PackOutput,
-        schema_json='{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","required":["count"],"properties":{"count":{"type":"integer"},"stage":{"$ref":"#/$defs/JobStage"}},"$defs":{"JobStage":{"enum":["DRAFT_QUESTIONS","PACK"]}}}',
+        schema_json='{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","required":["count"],"properties":{"count":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stage":{"$ref":"#/$defs/JobStage"}},"$defs":{"JobStage":{"enum":["DRAFT_QUESTIONS","PACK"]}}}',
     ),
     execution=Execution(
         requires_approval=False,
