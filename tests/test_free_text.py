@@ -8,13 +8,15 @@ with a clear error.
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from stepgen.api import generate
 
-from tests.conftest import CliResult
+from tests.conftest import ROOT, CliResult
 from tests.support import import_generated
 
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal" / "pipeline.json"
@@ -80,3 +82,44 @@ def test_nul_is_refused_with_a_clear_error(
     assert "NUL character" in result.stderr
     assert not (tmp_path / "out").exists()
     assert manifest.exists()
+
+
+def test_hostile_text_round_trips_through_typescript(tmp_path: Path) -> None:
+    text = "|".join(HOSTILE)
+    manifest = _manifest_with(tmp_path, text)
+    source = json.loads(manifest.read_text())["stages"][0]
+    out = ROOT / "build" / "free-text"
+    shutil.rmtree(out, ignore_errors=True)
+    generate(manifest, out)
+
+    subprocess.run(
+        [
+            str(ROOT / "node_modules" / ".bin" / "tsc"),
+            "-p",
+            str(out / "typescript"),
+            "--outDir",
+            str(out / "js"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    script = (
+        "const pkg = await import(process.argv[1] + '/index.js');"
+        "const step = pkg.getStep('DRAFT_QUESTIONS');"
+        "process.stdout.write(JSON.stringify({name: step.name, description: step.description,"
+        " prompt: step.config.prompt, meta: step.config.meta}));"
+    )
+    result = subprocess.run(
+        ["node", "--input-type=module", "-e", script, str(out / "js")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    shutil.rmtree(out, ignore_errors=True)
+
+    assert json.loads(result.stdout) == {
+        "name": text,
+        "description": text,
+        "prompt": source["config"]["prompt"],
+        "meta": source["config"]["meta"],
+    }

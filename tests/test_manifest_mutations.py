@@ -230,7 +230,7 @@ def unknown_key(draw: Draw, data: Data) -> str:
             *draw(st.sampled_from(CLOSED_STAGE_PARTS)),
         )
     key = draw(st.sampled_from(UNKNOWN_KEYS))
-    value = draw(st.sampled_from([True, None, 1, "x", {}]))
+    value: Any = draw(st.sampled_from([True, None, 1, "x", {}]))
     _get(data, path)[key] = value
     return f"unknown_key: {_pointer(path)}/{key} = {json.dumps(value)}"
 
@@ -380,16 +380,15 @@ ALL_KINDS = {
 
 @st.composite
 def broken_manifests(draw: Draw) -> Mutated:
-    """One to three breaking mutations, data ones first, plus optional Unicode."""
+    """One to three mutations in all, at least one of them breaking.
+
+    Order: optional Unicode, editing data mutations, deletions, then at most one
+    text mutation.
+    """
     text_mutation = draw(st.one_of(st.none(), st.sampled_from(TEXT_MUTATIONS)))
     with_unicode = draw(st.booleans())
-    breaking_budget = 3 - with_unicode
-    data_count = draw(
-        st.integers(
-            0 if text_mutation else 1,
-            breaking_budget - (1 if text_mutation else 0),
-        )
-    )
+    budget = 3 - (1 if with_unicode else 0) - (1 if text_mutation else 0)
+    data_count = draw(st.integers(0 if text_mutation else 1, budget))
     data_mutations = [draw(st.sampled_from(DATA_MUTATIONS)) for _ in range(data_count)]
     data_mutations.sort(key=lambda mutation: mutation is delete_required_key)
 
