@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from stepgen.emit.docs import emit_docs
 from stepgen.emit.python import emit_python
 from stepgen.emit.typescript import emit_typescript
 from stepgen.ir import Pipeline
 
 Emitter = Callable[[Pipeline], dict[str, str]]
-EMITTERS: tuple[Emitter, ...] = (emit_python, emit_typescript)
+EMITTERS: tuple[Emitter, ...] = (emit_python, emit_typescript, emit_docs)
 
 
 def render_tree(pipeline: Pipeline) -> dict[str, bytes]:

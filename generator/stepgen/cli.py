@@ -207,6 +207,29 @@ def _print_enum_findings(prisma_path: str | None, findings: list[str]) -> None:
     )
 
 
+@main.command()
+@manifest_option
+@click.option(
+    "--format",
+    "graph_format",
+    type=click.Choice(["mermaid", "dot"]),
+    default="mermaid",
+    show_default=True,
+    help="Mermaid flowchart or Graphviz digraph.",
+)
+def graph(manifest: str | None, graph_format: str) -> None:
+    """Print the stage graph: which stage reads which, in stage order."""
+    from stepgen.api import validate as run_validate
+    from stepgen.graph import render_graph
+
+    settings = _settings(manifest, None)
+    try:
+        pipeline = run_validate(settings.manifest)
+    except ManifestInvalid as error:
+        _report_problems(error.problems, False, "no graph was drawn")
+    click.echo(render_graph(pipeline, graph_format), nl=False)
+
+
 def _prisma_findings(settings: Settings, prisma_path: str | None) -> list[str]:
     if prisma_path is None:
         return []

@@ -55,6 +55,14 @@ def toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=True)
 
 
+def markdown_cell(value: object) -> str:
+    """Write ``value`` as text for one Markdown table cell: one line, pipes escaped."""
+    text = " ".join(str(value).split())
+    for char in ("\\", "|", "<", ">", "`", "*", "_", "[", "]"):
+        text = text.replace(char, "\\" + char)
+    return text
+
+
 def identifier(value: str) -> str:
     """Return ``value`` if it is a safe identifier in Python and TypeScript."""
     if not value.isidentifier() or not value.isascii() or keyword.iskeyword(value):
@@ -79,6 +87,7 @@ def environment() -> jinja2.Environment:
         ts=ts_literal,
         toml=toml_string,
         ident=identifier,
+        md=markdown_cell,
     )
     return env
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from stepgen_runtime.db.tables import TABLES, metadata
 from stepgen_runtime.errors import DatabaseError
@@ -84,7 +84,7 @@ def open_database(url: str | None = None) -> Database:
                 connection.commit()
             else:
                 _check_tables(connection, shown)
-    except OperationalError as error:
+    except DBAPIError as error:
         engine.dispose()
         raise DatabaseError(
             f"cannot reach the database at {shown}: {reason(error)}"
@@ -92,7 +92,7 @@ def open_database(url: str | None = None) -> Database:
     return database
 
 
-def reason(error: sa.exc.DBAPIError) -> str:
+def reason(error: DBAPIError) -> str:
     """The first line of the driver's message, without SQLAlchemy's decoration."""
     text = str(error.orig).strip() or type(error.orig).__name__
     return text.splitlines()[0]
