@@ -38,9 +38,7 @@ def dot(pipeline: Pipeline) -> str:
     lines = [f'digraph "{_label(pipeline.name, quote="dot")}" {{', "    rankdir=LR;"]
     for stage in pipeline.stages:
         shape = "doubleoctagon" if stage.requires_approval else "box"
-        label = _label(f"{stage.stage}\\n{stage.name}", quote="dot").replace(
-            "\\\\n", "\\n"
-        )
+        label = f"{stage.stage}\\n{_label(stage.name, quote='dot')}"
         lines.append(f'    {stage.stage} [shape={shape}, label="{label}"];')
     for stage in pipeline.stages:
         lines += [f"    {source} -> {stage.stage};" for source in stage.sources]

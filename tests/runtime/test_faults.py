@@ -66,7 +66,11 @@ def test_a_model_failing_always_fails_the_job_and_writes_nothing(
 
     report = runtime.pipeline.advance(job.id)
 
-    assert (report.reason, report.stage, report.job_status) == ("failed", "PLAN", "FAILED")
+    assert (report.reason, report.stage, report.job_status) == (
+        "failed",
+        "PLAN",
+        "FAILED",
+    )
     stored = runtime.jobs.get_job(job.id)
     assert stored.error == "stage PLAN failed after 3 attempts: scripted failure"
     assert versions(runtime, job.id) == []
@@ -97,7 +101,14 @@ def test_a_killed_process_resumes_without_duplicate_versions(
     runtime = open_rt()
     job = runtime.pipeline.start(lesson)
     marker = tmp_path / "stalled"
-    args = [str(STALL), db_url, str(tmp_path / "blobs"), job.id, "STORYBOARD", str(marker)]
+    args = [
+        str(STALL),
+        db_url,
+        str(tmp_path / "blobs"),
+        job.id,
+        "STORYBOARD",
+        str(marker),
+    ]
     process = subprocess.Popen([sys.executable, *args], start_new_session=True)
     try:
         deadline = time.monotonic() + 60
@@ -175,7 +186,9 @@ def test_racing_executors_with_different_work_write_distinct_versions(
     runtimes = []
     for version in (1, 2, 3):
         registry = StepRegistry.from_package("rematrix_steps")
-        registry.add(dataclasses.replace(registry.get("PLAN"), version=version), replace=True)
+        registry.add(
+            dataclasses.replace(registry.get("PLAN"), version=version), replace=True
+        )
         runtimes.append(open_rt(steps=registry, client=Meeting(barrier)))
     job = runtimes[0].pipeline.start(lesson)
 
@@ -215,7 +228,11 @@ def test_a_broken_stored_configuration_is_a_clear_error(
         runtime.executor.run_stage(job.id, "PLAN")
 
     error = caught.value
-    assert (error.stage, error.config_id, error.field) == ("PLAN", "cfg-broken", "model")
+    assert (error.stage, error.config_id, error.field) == (
+        "PLAN",
+        "cfg-broken",
+        "model",
+    )
     assert [field for field, _ in error.problems] == [
         "model",
         "temperature",
@@ -268,7 +285,9 @@ def test_an_unreachable_postgresql_is_a_clear_error() -> None:
 def test_a_postgresql_without_the_tables_is_refused_and_left_alone() -> None:
     url = create_pg_database(apply_ddl=False)
     try:
-        with pytest.raises(DatabaseError, match="lacks the tables Job, Artifact, Approval"):
+        with pytest.raises(
+            DatabaseError, match="lacks the tables Job, Artifact, Approval"
+        ):
             open_runtime(url)
         with psycopg.connect(url) as connection:
             tables = connection.execute(

@@ -89,6 +89,9 @@ def open_database(url: str | None = None) -> Database:
         raise DatabaseError(
             f"cannot reach the database at {shown}: {reason(error)}"
         ) from None
+    except BaseException:
+        engine.dispose()
+        raise
     return database
 
 
