@@ -278,12 +278,12 @@ CASES = [
     case(
         "schema-required/stage-name",
         drop("/stages/0/name"),
-        expect="broken.json:107:5: schema-required at /stages/0: 'name' is a required property",
+        expect='broken.json:107:5: schema-required at /stages/0: the key "name" is required',
     ),
     case(
         "schema-required/artifact-type-enum",
         drop("/enums/ArtifactType"),
-        expect="broken.json:14:12: schema-required at /enums: 'ArtifactType' is a required property",
+        expect='broken.json:14:12: schema-required at /enums: the key "ArtifactType" is required',
     ),
     case(
         "schema-enum/step-type",
@@ -317,24 +317,24 @@ CASES = [
         generate=True,
     ),
     case(
-        "schema-exclusiveMinimum/multiple-of-0",
+        "schema-exclusive-minimum/multiple-of-0",
         put("/$defs/PlanOutput/properties/estimatedPages/multipleOf", 0),
-        expect="broken.json:72:25: schema-exclusiveMinimum at /$defs/PlanOutput/properties/estimatedPages/multipleOf: 0 must be greater than 0",
+        expect="broken.json:72:25: schema-exclusive-minimum at /$defs/PlanOutput/properties/estimatedPages/multipleOf: 0 must be greater than 0",
     ),
     case(
-        "schema-minLength/empty-stage-name",
+        "schema-min-length/empty-stage-name",
         put("/stages/0/name", ""),
-        expect="broken.json:109:15: schema-minLength at /stages/0/name: '' should be non-empty",
+        expect='broken.json:109:15: schema-min-length at /stages/0/name: "" must have at least 1 character',
     ),
     case(
-        "schema-minItems/no-stages",
+        "schema-min-items/no-stages",
         put("/stages", []),
-        expect="broken.json:106:13: schema-minItems at /stages: [] should be non-empty",
+        expect="broken.json:106:13: schema-min-items at /stages: [] must have at least 1 item",
     ),
     case(
-        "schema-uniqueItems/model-listed-twice",
+        "schema-unique-items/model-listed-twice",
         put("/models/-", "openai/gpt-4o"),
-        expect="broken.json:10:13: schema-uniqueItems at /models: ['google/gemini-3.0-flash', 'openai/gpt-4o', 'openai/gpt-4o'] has non-unique elements",
+        expect='broken.json:10:13: schema-unique-items at /models: ["google/gemini-3.0-flash", "openai/gpt-4o", "openai/gpt-4o… lists a value more than once',
     ),
     case(
         "schema-format/invalid-regex",
@@ -342,14 +342,14 @@ CASES = [
         expect='broken.json:59:18: schema-format at /$defs/NonEmptyString/pattern: "[" is not a valid regex',
     ),
     case(
-        "schema-oneOf/prompt-is-a-number",
+        "schema-one-of/prompt-is-a-number",
         put("/stages/0/config/prompt", 42),
-        expect="broken.json:116:19: schema-oneOf at /stages/0/config/prompt: 42 is not valid under any of the given schemas",
+        expect="broken.json:116:19: schema-one-of at /stages/0/config/prompt: 42 matches none of the allowed forms",
     ),
     case(
-        "schema-minLength/empty-prompt-file-name",
+        "schema-min-length/empty-prompt-file-name",
         put("/stages/0/config/prompt", {"file": ""}),
-        expect="broken.json:117:19: schema-minLength at /stages/0/config/prompt/file: '' should be non-empty",
+        expect='broken.json:117:19: schema-min-length at /stages/0/config/prompt/file: "" must have at least 1 character',
     ),
     case(
         "unknown-key/in-config",
@@ -381,7 +381,7 @@ CASES = [
             'broken.json:4:14: schema-pattern at /version: "1.0" does not match the pattern ^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$',
             "broken.json:115:24: schema-maximum at /stages/0/config/temperature: 3 must be at most 2",
             "broken.json:201:9: unknown-key at /stages/1/execution/retries: unknown key 'retries'; allowed keys: requiresApproval, retryPolicy, timeoutMs",
-            "broken.json:238:17: schema-required at /stages/2/output: 'type' is a required property",
+            'broken.json:238:17: schema-required at /stages/2/output: the key "type" is required',
         ),
     ),
     # Names.

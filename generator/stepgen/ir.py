@@ -189,7 +189,11 @@ class Pipeline:
             for source in stage.sources
             if source in known
         ]
-        found += [self.job_inputs[name].variable for name in stage.job_inputs]
+        found += [
+            self.job_inputs[name].variable
+            for name in stage.job_inputs
+            if name in self.job_inputs
+        ]
         return found
 
     def dependents(self, name: str) -> list[str]:

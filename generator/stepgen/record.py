@@ -16,6 +16,14 @@ from pathlib import Path
 RECORD_NAME = "stepgen.lock.json"
 _GENERATOR_ROOT = Path(__file__).resolve().parent
 _TEMPLATES = _GENERATOR_ROOT.parents[1] / "templates"
+_RUNTIME_ROOT = _GENERATOR_ROOT.parents[1] / "runtime" / "stepgen_runtime"
+# What shapes the output besides the manifest: the loader, the emitters and the
+# templates, and the runtime's pattern rewriting that the model emitter applies.
+_SHAPING = (
+    (_GENERATOR_ROOT, ("manifest", "emit", "ir.py", "schemas.py", "build.py")),
+    (_TEMPLATES, ("",)),
+    (_RUNTIME_ROOT, ("patterns.py",)),
+)
 _TOOLS = ("black", "datamodel-code-generator")
 
 
@@ -27,15 +35,19 @@ def digest(data: bytes) -> str:
 def generator_fingerprint() -> str:
     """One hash of everything besides the manifest that shapes the output.
 
-    The generator's own code, its templates and the versions of the formatter and the
-    model generator: when any of them changes, the output must be rendered again.
+    The code that loads and emits, the templates, and the versions of the formatter
+    and the model generator: when any of them changes, the output must be rendered
+    again. The command line and other code that writes nothing are left out.
     """
     hasher = hashlib.sha256()
-    for root in (_GENERATOR_ROOT, _TEMPLATES):
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and path.suffix in (".py", ".jinja", ".json"):
-                hasher.update(path.relative_to(root).as_posix().encode())
-                hasher.update(path.read_bytes())
+    for root, parts in _SHAPING:
+        for part in parts:
+            target = root / part
+            paths = sorted(target.rglob("*")) if target.is_dir() else [target]
+            for path in paths:
+                if path.is_file() and path.suffix in (".py", ".jinja", ".json"):
+                    hasher.update(path.relative_to(root).as_posix().encode())
+                    hasher.update(path.read_bytes())
     for tool in _TOOLS:
         try:
             hasher.update(f"{tool}={metadata.version(tool)}".encode())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -93,7 +94,8 @@ def _problems_of(document: Document, error: ValidationError) -> list[Problem]:
                     document.problem(child, "unknown-key", message, key=True)
                 )
         return problems
-    return [document.problem(pointer, f"schema-{error.validator}", _message(error))]
+    code = "schema-" + re.sub(r"(?<=[a-z])(?=[A-Z])", "-", str(error.validator)).lower()
+    return [document.problem(pointer, code, _message(error))]
 
 
 def _closest_branch(error: ValidationError) -> ValidationError | None:
@@ -120,7 +122,18 @@ def _message(error: ValidationError) -> str:
     if error.validator == "pattern":
         return f"{_short(instance)} does not match the pattern {value}"
     if error.validator == "required":
-        return error.message
+        missing = [key for key in value if key not in instance]
+        return f"the key {json.dumps(missing[0] if missing else value[0])} is required"
+    if error.validator in ("minLength", "minItems"):
+        unit = "character" if error.validator == "minLength" else "item"
+        return f"{_short(instance)} must have at least {value} {unit}{'s' if value != 1 else ''}"
+    if error.validator in ("maxLength", "maxItems"):
+        unit = "character" if error.validator == "maxLength" else "item"
+        return f"{_short(instance)} must have at most {value} {unit}{'s' if value != 1 else ''}"
+    if error.validator == "uniqueItems":
+        return f"{_short(instance)} lists a value more than once"
+    if error.validator in ("oneOf", "anyOf"):
+        return f"{_short(instance)} matches none of the allowed forms"
     if error.validator in (
         "minimum",
         "maximum",
