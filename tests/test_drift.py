@@ -88,7 +88,8 @@ def test_editing_a_prompt_file_is_drift(
 
     assert result.exit_code == 1
     assert json.loads(result.stdout)["files"] == [
-        {"path": "python/rematrix_steps/steps/render.py", "status": "changed"}
+        {"path": "python/rematrix_steps/steps/render.py", "status": "changed"},
+        {"path": "typescript/src/steps/render.ts", "status": "changed"},
     ]
 
 

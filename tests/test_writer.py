@@ -79,10 +79,10 @@ def test_changing_a_prompt_rewrites_only_that_step(
 
     result = generate(schema_copy, out)
 
-    assert result.written == [f"{STEPS}/tts.py"]
+    assert result.written == [f"{STEPS}/tts.py", "typescript/src/steps/tts.ts"]
     after = _identities(out)
     changed = {name for name in before if before[name] != after[name]}
-    assert changed == {f"{STEPS}/tts.py", RECORD_NAME}
+    assert changed == {f"{STEPS}/tts.py", "typescript/src/steps/tts.ts", RECORD_NAME}
 
 
 def test_foreign_files_are_never_touched(schema_copy: Path, out: Path) -> None:
@@ -103,7 +103,7 @@ def test_removing_a_stage_deletes_its_module(schema_copy: Path, out: Path) -> No
 
     result = generate(schema_copy, out)
 
-    assert result.deleted == [f"{STEPS}/done.py"]
+    assert result.deleted == [f"{STEPS}/done.py", "typescript/src/steps/done.ts"]
     assert not (out / STEPS / "done.py").exists()
     assert f"{STEPS}/done.py" not in Record.read(out).files  # type: ignore[union-attr]
     assert "done" not in (out / "python/rematrix_steps/registry.py").read_text()

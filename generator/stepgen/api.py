@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stepgen.build import render_tree
+from stepgen.build import Memo, render_tree
 from stepgen.errors import ManifestInvalid, Untranslatable
 from stepgen.ir import Pipeline
 from stepgen.manifest import load_pipeline
@@ -22,19 +22,27 @@ def validate(manifest: Path) -> Pipeline:
     return load_pipeline(manifest, display=shown(manifest))
 
 
-def render_pipeline(manifest: Path) -> tuple[dict[str, bytes], Record]:
-    """Render every output file in memory, with the record that would describe them."""
+def render_pipeline(
+    manifest: Path, out: Path | None = None
+) -> tuple[dict[str, bytes], Record]:
+    """Render every output file in memory, with the record that would describe them.
+
+    With ``out``, files whose inputs did not change since the generation recorded
+    there are reused instead of being produced again.
+    """
     pipeline = load_pipeline(manifest, display=shown(manifest))
+    fingerprint = generator_fingerprint()
+    memo = Memo(out, Record.read(out), fingerprint) if out is not None else Memo()
     try:
-        files = render_tree(pipeline)
+        files, keys = render_tree(pipeline, memo)
     except Untranslatable as error:
         problem = pipeline.problem(error.pointer, "untranslatable", error.message)
         raise ManifestInvalid([problem]) from error
-    record = Record(generator_fingerprint(), input_hashes(pipeline.inputs))
+    record = Record(fingerprint, input_hashes(pipeline.inputs), memo=keys)
     return files, record
 
 
 def generate(manifest: Path, out: Path) -> WriteResult:
     """Generate into ``out``; on any error, ``out`` is left exactly as it was."""
-    files, record = render_pipeline(manifest)
+    files, record = render_pipeline(manifest, out)
     return write_tree(out, files, record)

@@ -1,34 +1,76 @@
 """Rendering the whole output tree in memory, from the intermediate model.
 
 Nothing is written here: :mod:`stepgen.writer` writes what :func:`render_tree` returns,
-so a failure while rendering leaves the output untouched.
+so a failure while rendering leaves the output untouched. Work whose inputs did not
+change since the last generation is not redone: every costly step (formatting a module,
+running the model generator) has a key, and an output on disk whose key and hash match
+the ownership record is reused as it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
+from stepgen.emit.content import Content, Deferred
 from stepgen.emit.docs import emit_docs
 from stepgen.emit.python import emit_python
 from stepgen.emit.typescript import emit_typescript
 from stepgen.ir import Pipeline
+from stepgen.record import Record, digest
 
-Emitter = Callable[[Pipeline], dict[str, str]]
+Emitter = Callable[[Pipeline], Mapping[str, Content]]
 EMITTERS: tuple[Emitter, ...] = (emit_python, emit_typescript, emit_docs)
 
 
-def render_tree(pipeline: Pipeline) -> dict[str, bytes]:
-    """Every generated file, by path relative to the output root, as final bytes."""
-    texts: dict[str, str] = {}
+@dataclass(frozen=True)
+class Memo:
+    """Outputs of the last generation that may be reused when their key is unchanged."""
+
+    out: Path | None = None
+    record: Record | None = None
+    fingerprint: str = ""
+
+    def reuse(self, path: str, key: str) -> bytes | None:
+        """The file at ``path`` as last generated, if it was made from ``key``."""
+        record = self.record
+        if self.out is None or record is None or record.fingerprint != self.fingerprint:
+            return None
+        if record.memo.get(path) != key:
+            return None
+        try:
+            data = (self.out / path).read_bytes()
+        except OSError:
+            return None
+        return data if digest(data) == record.files.get(path) else None
+
+
+def render_tree(
+    pipeline: Pipeline, memo: Memo | None = None
+) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Every generated file as final bytes, and the key each costly file was made from."""
+    contents: dict[str, Content] = {}
     for emitter in EMITTERS:
-        texts.update(emitter(pipeline))
-    return {path: _finish(path, text) for path, text in sorted(texts.items())}
-
-
-def _finish(path: str, text: str) -> bytes:
-    if path.endswith(".py") and text:
-        text = format_python(text)
-    return text.replace("\r\n", "\n").encode("utf-8")
+        contents.update(emitter(pipeline))
+    memo = memo or Memo()
+    files: dict[str, bytes] = {}
+    keys: dict[str, str] = {}
+    for path, content in sorted(contents.items()):
+        if isinstance(content, str) and not (path.endswith(".py") and content):
+            files[path] = content.encode("utf-8")
+            continue
+        key = content.key if isinstance(content, Deferred) else digest(content.encode())
+        keys[path] = key
+        reused = memo.reuse(path, key)
+        if reused is not None:
+            files[path] = reused
+            continue
+        text = content.produce() if isinstance(content, Deferred) else content
+        if path.endswith(".py"):
+            text = format_python(text)
+        files[path] = text.encode("utf-8")
+    return files, keys
 
 
 def format_python(source: str) -> str:

@@ -246,3 +246,7 @@ def _prisma_findings(settings: Settings, prisma_path: str | None) -> list[str]:
 from stepgen.commands_runtime import register  # noqa: E402
 
 register(main)
+
+from stepgen.commands_diff import register as register_diff  # noqa: E402
+
+register_diff(main)

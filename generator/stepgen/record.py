@@ -63,6 +63,7 @@ class Record:
     fingerprint: str = ""
     inputs: dict[str, str] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    memo: dict[str, str] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
         """Serialize deterministically."""
@@ -71,6 +72,7 @@ class Record:
             "fingerprint": self.fingerprint,
             "inputs": dict(sorted(self.inputs.items())),
             "files": dict(sorted(self.files.items())),
+            "memo": dict(sorted(self.memo.items())),
         }
         return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -79,7 +81,12 @@ class Record:
         """Read the record in ``out``; None when there is none or it is unreadable."""
         try:
             body = json.loads((out / RECORD_NAME).read_text("utf-8"))
-            return cls(body["fingerprint"], dict(body["inputs"]), dict(body["files"]))
+            return cls(
+                body["fingerprint"],
+                dict(body["inputs"]),
+                dict(body["files"]),
+                dict(body.get("memo", {})),
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return None
 

@@ -11,7 +11,6 @@ writes no artifact.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,22 +18,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from stepgen_runtime.attempts import run_attempts
 from stepgen_runtime.blobs import BlobStore
 from stepgen_runtime.clients.base import ModelClient, ModelRequest
 from stepgen_runtime.configs import ConfigService, PromptConfig
 from stepgen_runtime.db.jobs import JobStore
 from stepgen_runtime.db.rows import Artifact
-from stepgen_runtime.definitions import RetryPolicy, StepDefinition
+from stepgen_runtime.definitions import StepDefinition
 from stepgen_runtime.errors import (
     ApprovalError,
     DatabaseError,
     JobNotFound,
     OutputInvalid,
     RegistryError,
-    StageFailed,
-    StageTimeout,
     StepRuntimeError,
 )
 from stepgen_runtime.inputs import StageInputs, gather_inputs, inputs_hash
@@ -43,8 +40,6 @@ from stepgen_runtime.prompting import assemble_prompt
 from stepgen_runtime.registry import StepRegistry
 
 logger = logging.getLogger("stepgen_runtime")
-
-SINGLE_ATTEMPT = RetryPolicy(max_attempts=1, backoff_ms=0, max_backoff_ms=0)
 
 
 @dataclass(frozen=True)
@@ -115,7 +110,12 @@ class Executor:
             else:
                 self.store.set_state(job_id, "RUNNING", stage)
                 context = self._context(job_id, step, config, inputs, digest)
-                produced, attempts = self._produce(context)
+                produced, attempts = run_attempts(
+                    job_id,
+                    step,
+                    lambda: self._attempt(context),
+                    self._sleep,
+                )
                 meta = self._meta(step, config, inputs, digest, attempts)
             recorded = self.store.record_output(
                 job_id=job_id,
@@ -151,7 +151,7 @@ class Executor:
             duration_s=self._clock() - started,
         )
         logger.info(
-            "job %s stage %s: %s v%d in %.3f s (%d attempts), job %s",
+            "job %s stage %s: %s v%d in %.3f s, attempts %d, job %s",
             job_id,
             stage,
             run.outcome,
@@ -195,33 +195,9 @@ class Executor:
             timeout_s=timeout_ms / 1000 if timeout_ms is not None else None,
         )
 
-    def _produce(self, context: StageContext) -> tuple[Produced, int]:
-        policy = context.step.execution.retry_policy or SINGLE_ATTEMPT
-        attempts = 0
-        produced: Produced | None = None
-        retrying = Retrying(
-            stop=stop_after_attempt(policy.max_attempts),
-            wait=lambda state: policy.delay_ms(state.attempt_number) / 1000,
-            retry=retry_if_exception(_retryable),
-            sleep=self._sleep,
-            before_sleep=_log_retry(context),
-            reraise=True,
-        )
-        try:
-            for attempt in retrying:
-                with attempt:
-                    attempts += 1
-                    produced = self._attempt(context)
-        except Exception as error:
-            raise StageFailed(
-                context.job_id, context.step.stage, attempts, error
-            ) from error
-        assert produced is not None
-        return produced, attempts
-
     def _attempt(self, context: StageContext) -> Produced:
         step = context.step
-        produced = _within(step, lambda: self._handle(context))
+        produced = self._handle(context)
         try:
             checked = step.output.model.model_validate(produced.content)
         except ValidationError as error:
@@ -268,49 +244,3 @@ class Executor:
             "attempts": attempts,
             "producedBy": self.client.name if step.is_ai else "processor",
         }
-
-
-def _within(step: StepDefinition, call: Callable[[], Produced]) -> Produced:
-    """Run ``call`` under the step's time limit; an overrun raises StageTimeout."""
-    timeout_ms = step.execution.timeout_ms
-    if timeout_ms is None:
-        return call()
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = call()
-        except BaseException as error:
-            box["error"] = error
-
-    # A daemon thread: an attempt that overruns is abandoned, never waited for.
-    worker = threading.Thread(target=target, name=f"stepgen-{step.stage}", daemon=True)
-    worker.start()
-    worker.join(timeout_ms / 1000)
-    if worker.is_alive():
-        raise StageTimeout(step.stage, timeout_ms)
-    if "error" in box:
-        raise box["error"]
-    value: Produced = box["value"]
-    return value
-
-
-def _retryable(error: BaseException) -> bool:
-    if isinstance(error, StepRuntimeError):
-        return error.retryable
-    return isinstance(error, Exception)
-
-
-def _log_retry(context: StageContext) -> Callable[[RetryCallState], None]:
-    def log(state: RetryCallState) -> None:
-        outcome = state.outcome
-        error = outcome.exception() if outcome is not None else None
-        logger.debug(
-            "job %s stage %s: attempt %d failed (%s); trying again",
-            context.job_id,
-            context.step.stage,
-            state.attempt_number,
-            error,
-        )
-
-    return log

@@ -98,7 +98,8 @@ class Pipeline:
         stages = self.registry.stages()
         if until is not None and until not in stages:
             raise UnknownStage(until, stages)
-        self.store.get_job(job_id)
+        if self.store.get_job(job_id).status == "CANCELED":
+            raise JobError(f"job {job_id} was canceled; it does not run again")
         events: list[StageEvent] = []
 
         def report(

@@ -54,9 +54,25 @@ class StepRegistry:
     @classmethod
     def from_package(cls, package: ModuleType | str) -> StepRegistry:
         """Build a registry holding every step of a generated package, in its order."""
-        module = (
-            importlib.import_module(package) if isinstance(package, str) else package
-        )
+        try:
+            module = (
+                importlib.import_module(package)
+                if isinstance(package, str)
+                else package
+            )
+        except ImportError as error:
+            message = f"cannot import the steps package {package!r}: {error}"
+            raise RegistryError(message) from None
+        missing = [
+            name
+            for name in ("STEPS", "JobStage", "MODELS", "JOB_INPUTS")
+            if not hasattr(module, name)
+        ]
+        if missing:
+            raise RegistryError(
+                f"{module.__name__} is not a generated steps package: it lacks "
+                + ", ".join(missing)
+            )
         steps: Sequence[StepDefinition] = module.STEPS
         return cls(
             steps,

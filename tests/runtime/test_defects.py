@@ -80,7 +80,7 @@ def test_1_a_broken_schema_object_is_still_refused() -> None:
         ),
     )
 
-    with pytest.raises(RegistryError, match="output.schema: not a valid JSON Schema"):
+    with pytest.raises(RegistryError, match=r"output\.schema: not a valid JSON Schema"):
         StepRegistry([broken], models=rematrix_steps.MODELS)
 
 
@@ -130,7 +130,7 @@ def test_3_the_next_stage_runs_only_after_approval_given_in_the_cli(
     )
     assert runtime.jobs.approvals(job.id)["PLAN"].status == "PENDING"
     with pytest.raises(
-        ApprovalError, match="PLAN must be approved first .it is PENDING"
+        ApprovalError, match=r"PLAN must be approved first \(it is PENDING\)"
     ):
         runtime.executor.run_stage(job.id, "OUTLINE")
     assert count(runtime, job.id, "OUTLINE") == 0

@@ -126,4 +126,4 @@ def test_one_log_line_per_stage_run(
     assert (
         records[0].getMessage().startswith(f"job {job.id} stage PLAN: created v1 in ")
     )
-    assert records[-1].getMessage().endswith("(1 attempts), job COMPLETED")
+    assert records[-1].getMessage().endswith(", attempts 1, job COMPLETED")

@@ -163,3 +163,10 @@ def test_a_definition_breaking_the_rules_is_refused_with_every_field() -> None:
     assert "placeholder form is forbidden" in message
     assert "does not mention <markdown>" in message
     assert len(registry) == 0
+
+
+def test_a_package_that_is_not_a_steps_package_is_named() -> None:
+    with pytest.raises(RegistryError, match="cannot import the steps package 'nope_'"):
+        StepRegistry.from_package("nope_")
+    with pytest.raises(RegistryError, match="json is not a generated steps package"):
+        StepRegistry.from_package("json")

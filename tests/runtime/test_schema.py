@@ -138,10 +138,10 @@ def _shape(engine: sa.Engine) -> dict[str, Any]:
 
 
 def test_the_tables_enums_are_the_generated_enums() -> None:
-    assert JOB_STAGES == tuple(rematrix_steps.JobStage)
-    assert ARTIFACT_TYPES == tuple(rematrix_steps.ArtifactType)
-    assert JOB_STATUSES == tuple(rematrix_steps.JobStatus)
-    assert APPROVAL_STATUSES == tuple(rematrix_steps.ApprovalStatus)
+    assert tuple(rematrix_steps.JobStage) == JOB_STAGES
+    assert tuple(rematrix_steps.ArtifactType) == ARTIFACT_TYPES
+    assert tuple(rematrix_steps.JobStatus) == JOB_STATUSES
+    assert tuple(rematrix_steps.ApprovalStatus) == APPROVAL_STATUSES
 
 
 def test_the_fixture_declares_the_enums_of_the_generated_package(

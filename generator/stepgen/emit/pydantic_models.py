@@ -9,12 +9,15 @@ JavaScript represent exactly.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import re
 import warnings
 from typing import Any
 
 from stepgen_runtime.patterns import for_rust
 
+from stepgen.emit.content import Deferred
 from stepgen.errors import Untranslatable
 from stepgen.ir import Pipeline
 from stepgen.manifest.rules import TYPE_KEYWORDS
@@ -150,7 +153,15 @@ def _with_format(node: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [ref, {"type": others}], **annotations}
 
 
-def generate_models(pipeline: Pipeline) -> str:
+def models_module(pipeline: Pipeline) -> Deferred:
+    """The models module, produced only when its prepared schemas changed."""
+    document = prepare(pipeline)
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False)
+    key = hashlib.sha256(text.encode()).hexdigest()
+    return Deferred(key, lambda: generate_models(pipeline, document))
+
+
+def generate_models(pipeline: Pipeline, document: dict[str, Any] | None = None) -> str:
     """Source of the models module, formatted.
 
     Raises :class:`~stepgen.errors.Untranslatable` for a schema the model generator
@@ -161,7 +172,7 @@ def generate_models(pipeline: Pipeline) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            source = _run_model_generator(prepare(pipeline))
+            source = _run_model_generator(document or prepare(pipeline))
         except Error as error:
             raise _untranslatable(pipeline, error) from error
     assert isinstance(source, str)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from stepgen.emit.pydantic_models import generate_models
+from stepgen.emit.content import Deferred
+from stepgen.emit.pydantic_models import models_module
 from stepgen.emit.templating import canonical_json, render
 from stepgen.ir import Pipeline, Stage
 from stepgen.schemas import bundle
@@ -12,17 +13,17 @@ from stepgen.schemas import bundle
 TEMPLATE_DIR = "python"
 
 
-def emit_python(pipeline: Pipeline) -> dict[str, str]:
+def emit_python(pipeline: Pipeline) -> dict[str, str | Deferred]:
     """Render every file of the Python package, by path relative to the output root."""
     package = pipeline.python_package
     root = f"python/{package}"
     context: dict[str, Any] = {"pipeline": pipeline, "package": package}
-    files = {
+    files: dict[str, str | Deferred] = {
         "python/pyproject.toml": render("python/pyproject.toml.jinja", **context),
         f"{root}/py.typed": "",
         f"{root}/__init__.py": render("python/__init__.py.jinja", **context),
         f"{root}/enums.py": render("python/enums.py.jinja", **context),
-        f"{root}/models.py": generate_models(pipeline),
+        f"{root}/models.py": models_module(pipeline),
         f"{root}/registry.py": render(
             "python/registry.py.jinja", job_inputs=_job_inputs(pipeline), **context
         ),

@@ -112,7 +112,7 @@ def _closest_branch(error: ValidationError) -> ValidationError | None:
 
 def _message(error: ValidationError) -> str:
     value: Any = error.validator_value
-    instance = error.instance
+    instance: Any = error.instance
     kind = _JSON_TYPES.get(type(instance), "a value")
     if error.validator == "type":
         expected = value if isinstance(value, str) else " or ".join(value)

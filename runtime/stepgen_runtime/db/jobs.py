@@ -16,12 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from stepgen_runtime.db import queries
 from stepgen_runtime.db.engine import Database, reason
 from stepgen_runtime.db.rows import Approval, Artifact, Job, new_id, now
 from stepgen_runtime.db.tables import approval, artifact, job
 from stepgen_runtime.errors import ApprovalError, DatabaseError, JobNotFound
 
-CREATED_BY = "stepgen"
 WRITE_ATTEMPTS = 3
 
 
@@ -81,12 +81,12 @@ class JobStore:
     ) -> None:
         """Set the job's status, current stage and error."""
         with self._begin() as connection:
-            self._set_state(connection, job_id, status, stage, error)
+            queries.set_job_state(connection, job_id, status, stage, error)
 
     def latest_artifact(self, job_id: str, stage: str, kind: str) -> Artifact | None:
         """The highest version of the job's artifacts of ``stage`` and ``kind``."""
         with self._begin() as connection:
-            return self._latest(connection, job_id, stage, kind)
+            return queries.latest_artifact(connection, job_id, stage, kind)
 
     def artifacts(self, job_id: str) -> list[Artifact]:
         """Every artifact of the job, by stage, type and version."""
@@ -134,33 +134,34 @@ class JobStore:
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 with self._begin() as connection:
-                    self._lock(connection, job_id)
-                    latest = self._latest(connection, job_id, stage, kind)
+                    queries.lock_job(connection, job_id)
+                    latest = queries.latest_artifact(connection, job_id, stage, kind)
                     created = latest is None or latest.inputs_hash != inputs_hash
-                    if created:
-                        version = latest.version + 1 if latest else 1
-                        latest = self._insert_artifact(
+                    if latest is None or created:
+                        latest = queries.insert_artifact(
                             connection,
-                            job_id,
-                            stage,
-                            kind,
-                            version,
-                            content,
-                            blob_url,
-                            meta,
+                            job_id=job_id,
+                            stage=stage,
+                            kind=kind,
+                            version=latest.version + 1 if latest else 1,
+                            content=content,
+                            blob_url=blob_url,
+                            meta=meta,
                         )
-                    assert latest is not None
                     decision, comment = None, None
                     if requires_approval:
-                        decision, comment = self._approval_after(
+                        decision, comment = queries.request_approval(
                             connection, job_id, stage, created
                         )
-                    status, error = _status_after(stage, decision, comment, final)
-                    self._set_state(connection, job_id, status, stage, error)
+                    status, error = queries.status_after(
+                        stage, decision, comment, final
+                    )
+                    queries.set_job_state(connection, job_id, status, stage, error)
                     return Recorded(latest, created, decision, status)
-            except IntegrityError:
+            except IntegrityError as error:
                 if attempt == WRITE_ATTEMPTS:
-                    raise
+                    message = f"cannot write the {stage} artifact: {reason(error)}"
+                    raise DatabaseError(message) from None
         raise AssertionError("unreachable")
 
     def decide(
@@ -168,145 +169,21 @@ class JobStore:
     ) -> Approval:
         """Approve or reject the pending approval of ``stage``; update the job."""
         with self._begin() as connection:
-            self._lock(connection, job_id)
-            current = self._approval(connection, job_id, stage)
+            queries.lock_job(connection, job_id)
+            current = queries.get_approval(connection, job_id, stage)
             if current is None:
-                raise ApprovalError(
-                    job_id, stage, "no approval was requested for this stage"
-                )
+                message = "no approval was requested for this stage"
+                raise ApprovalError(job_id, stage, message)
             if current.status != "PENDING":
-                raise ApprovalError(
-                    job_id, stage, f"the approval is already {current.status}"
-                )
+                message = f"the approval is already {current.status}"
+                raise ApprovalError(job_id, stage, message)
             status = "APPROVED" if approved else "REJECTED"
-            connection.execute(
-                approval.update()
-                .where(approval.c.id == current.id)
-                .values(status=status, comment=comment, updatedAt=now())
-            )
+            queries.set_decision(connection, current.id, status, comment)
             if approved:
-                self._set_state(connection, job_id, "RUNNING", stage, None)
+                queries.set_job_state(connection, job_id, "RUNNING", stage, None)
             else:
-                self._set_state(
-                    connection, job_id, "FAILED", stage, _rejected(stage, comment)
-                )
-            updated = self._approval(connection, job_id, stage)
+                error = queries.rejected(stage, comment)
+                queries.set_job_state(connection, job_id, "FAILED", stage, error)
+            updated = queries.get_approval(connection, job_id, stage)
         assert updated is not None
         return updated
-
-    def _lock(self, connection: sa.Connection, job_id: str) -> None:
-        result = connection.execute(
-            job.update().where(job.c.id == job_id).values(updatedAt=now())
-        )
-        if result.rowcount == 0:
-            raise JobNotFound(job_id)
-
-    def _set_state(
-        self,
-        connection: sa.Connection,
-        job_id: str,
-        status: str,
-        stage: str,
-        error: str | None,
-    ) -> None:
-        result = connection.execute(
-            job.update()
-            .where(job.c.id == job_id)
-            .values(status=status, currentStage=stage, error=error, updatedAt=now())
-        )
-        if result.rowcount == 0:
-            raise JobNotFound(job_id)
-
-    def _latest(
-        self, connection: sa.Connection, job_id: str, stage: str, kind: str
-    ) -> Artifact | None:
-        query = (
-            artifact.select()
-            .where(artifact.c.jobId == job_id)
-            .where(artifact.c.stage == stage)
-            .where(artifact.c.type == kind)
-            .order_by(artifact.c.version.desc())
-            .limit(1)
-        )
-        row = connection.execute(query).first()
-        return Artifact.from_row(row) if row is not None else None
-
-    def _insert_artifact(
-        self,
-        connection: sa.Connection,
-        job_id: str,
-        stage: str,
-        kind: str,
-        version: int,
-        content: Any,
-        blob_url: str | None,
-        meta: dict[str, Any],
-    ) -> Artifact:
-        artifact_id = new_id()
-        connection.execute(
-            artifact.insert().values(
-                id=artifact_id,
-                jobId=job_id,
-                stage=stage,
-                type=kind,
-                version=version,
-                content=content,
-                blobUrl=blob_url,
-                meta=meta,
-                createdBy=CREATED_BY,
-                createdAt=now(),
-            )
-        )
-        row = connection.execute(
-            artifact.select().where(artifact.c.id == artifact_id)
-        ).one()
-        return Artifact.from_row(row)
-
-    def _approval(
-        self, connection: sa.Connection, job_id: str, stage: str
-    ) -> Approval | None:
-        query = approval.select().where(
-            approval.c.jobId == job_id, approval.c.stage == stage
-        )
-        row = connection.execute(query).first()
-        return Approval.from_row(row) if row is not None else None
-
-    def _approval_after(
-        self, connection: sa.Connection, job_id: str, stage: str, created: bool
-    ) -> tuple[str, str | None]:
-        current = self._approval(connection, job_id, stage)
-        moment = now()
-        if current is None:
-            connection.execute(
-                approval.insert().values(
-                    id=new_id(),
-                    jobId=job_id,
-                    stage=stage,
-                    status="PENDING",
-                    createdAt=moment,
-                    updatedAt=moment,
-                )
-            )
-            return "PENDING", None
-        if created:
-            connection.execute(
-                approval.update()
-                .where(approval.c.id == current.id)
-                .values(status="PENDING", comment=None, updatedAt=moment)
-            )
-            return "PENDING", None
-        return current.status, current.comment
-
-
-def _status_after(
-    stage: str, decision: str | None, comment: str | None, final: bool
-) -> tuple[str, str | None]:
-    if decision == "PENDING":
-        return "WAITING_APPROVAL", None
-    if decision == "REJECTED":
-        return "FAILED", _rejected(stage, comment)
-    return ("COMPLETED" if final else "RUNNING"), None
-
-
-def _rejected(stage: str, comment: str | None) -> str:
-    return f"stage {stage} was rejected" + (f": {comment}" if comment else "")
