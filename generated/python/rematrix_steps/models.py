@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
+
 from pydantic import ConfigDict, Field, RootModel, StrictFloat, StrictInt, StrictStr
-from stepgen_runtime.model import SchemaModel
 from stepgen_runtime.formats import DateTime, Uuid
+from stepgen_runtime.model import SchemaModel
 
 
 class ArtifactSummary(SchemaModel):

@@ -231,6 +231,6 @@ def _run_model_generator(document: dict[str, Any]) -> object:
         use_field_description=True,
         disable_timestamp=True,
         type_overrides=overrides,
-        formatters=[Formatter.BLACK],
+        formatters=[Formatter.BUILTIN],
         custom_file_header=HEADER,
     )

@@ -38,6 +38,16 @@ intermediate models. Every change is printed on one line,
 repository root is read at `REF` (`git show REF:path`), with the prompt files it
 names.
 
+## Classifications
+
+| classification | meaning |
+|---|---|
+| breaking | someone who relies on the old manifest stops working; it passes only with a raised version (below) |
+| breaking, needs a migration | as breaking, and the database enums need a migration too |
+| needs a migration | nothing breaks, but the database enums need a migration before deploying |
+| compatible | nobody has to change anything |
+| info | behaviour changes in a way worth knowing, without breaking a contract |
+
 ## How a change is judged
 
 - **Output schemas** say what *readers* receive: later stages (whose input schemas

@@ -1,18 +1,9 @@
 """The rule table of ``stepgen diff``: every kind of change, how it is judged, and why.
 
-The table is data: each row names a change, where it applies, its classification and
-the consequence a reader of the report should act on. ``docs/evolution.md`` is
-rendered from it by :mod:`stepgen.evolution.docs`.
-
-Classifications:
-
-* ``breaking`` — someone who relies on the old manifest stops working; it needs a
-  bumped stage version (or a major manifest version) to pass;
-* ``migration`` — the database enums need a migration before the change is deployed;
-* ``compatible`` — nobody has to change anything;
-* ``info`` — behaviour changes in a way worth knowing, without breaking a contract.
-
-Some breaking rules also need a migration; their ``migration`` flag says so.
+Each row names a change, where it applies, its classification (``breaking``,
+``migration``, ``compatible`` or ``info``; a breaking row may also need a migration)
+and the consequence to act on. :mod:`stepgen.evolution.docs` renders it as
+``docs/evolution.md``, which explains the classifications.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, Field, MISSING, StrictInt, StrictStr
 from typing import Annotated, Literal
-from stepgen_runtime.model import SchemaModel
+
+from pydantic import MISSING, ConfigDict, Field, StrictInt, StrictStr
 from stepgen_runtime.formats import DateTime, Uuid
+from stepgen_runtime.model import SchemaModel
 
 
 class DraftOutput(SchemaModel):
