@@ -10,7 +10,6 @@ page in ``docs/evolution.md``.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import shutil
@@ -25,71 +24,9 @@ from stepgen.evolution.schema_diff import INPUT, OUTPUT
 from stepgen.manifest import load_pipeline
 
 from tests.conftest import ROOT, CliResult, invoke
+from tests.diff_corpus.corpus import BASE, CASES, CORPUS, materialize
 
-CORPUS = ROOT / "tests" / "diff_corpus"
-BASE = CORPUS / "base"
-CASES = sorted((CORPUS / "cases").glob("*.json"))
 LINE = re.compile(r"^(BREAKING|MIGRATION|COMPATIBLE|INFO) +\S.*  .+ — [a-z-]+: .+$")
-
-
-def _tokens(pointer: str) -> list[str]:
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
-
-
-def _walk(data: Any, pointer: str) -> tuple[Any, str]:
-    *parents, last = _tokens(pointer)
-    for token in parents:
-        data = data[int(token)] if isinstance(data, list) else data[token]
-    return data, last
-
-
-def _take(data: Any, pointer: str) -> Any:
-    parent, last = _walk(data, pointer)
-    return parent.pop(int(last)) if isinstance(parent, list) else parent.pop(last)
-
-
-def _put(data: Any, pointer: str, value: Any, *, replace: bool) -> None:
-    parent, last = _walk(data, pointer)
-    if isinstance(parent, list) and last == "-":
-        parent.append(value)
-    elif isinstance(parent, list) and not replace:
-        parent.insert(int(last), value)
-    elif isinstance(parent, list):
-        parent[int(last)] = value
-    else:
-        if replace and last not in parent:
-            raise KeyError(pointer)
-        parent[last] = value
-
-
-def apply_patch(data: Any, patch: list[dict[str, Any]]) -> Any:
-    """Apply the add, remove, replace and move operations of a JSON Patch."""
-    result = copy.deepcopy(data)
-    for step in patch:
-        op = step["op"]
-        if op == "remove":
-            _take(result, step["path"])
-        elif op == "move":
-            _put(result, step["path"], _take(result, step["from"]), replace=False)
-        elif op in ("add", "replace"):
-            value = copy.deepcopy(step["value"])
-            _put(result, step["path"], value, replace=op == "replace")
-        else:
-            raise ValueError(f"unsupported patch operation {op!r}")
-    return result
-
-
-def materialize(
-    folder: Path, patch: list[dict[str, Any]], files: dict[str, str] | None = None
-) -> Path:
-    """Copy the base manifest and its prompts into ``folder``, then apply ``patch``."""
-    shutil.copytree(BASE, folder)
-    manifest = folder / "pipeline.json"
-    data = apply_patch(json.loads(manifest.read_text("utf-8")), patch)
-    manifest.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    for name, text in (files or {}).items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return manifest
 
 
 def run_case(case: dict[str, Any], tmp_path: Path, *extra: str) -> CliResult:
@@ -231,7 +168,10 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 
 
 def _git(folder: Path, *args: str) -> None:
-    identity = ("-c", "user.name=stepgen", "-c", "user.email=stepgen@example.com")
+    identity = (
+        *("-c", "user.name=stepgen", "-c", "user.email=stepgen@example.com"),
+        *("-c", "commit.gpgsign=false"),
+    )
     subprocess.run(["git", "-C", str(folder), *identity, *args], check=True)
 
 

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from stepgen.errors import ConfigError
 from stepgen.settings import resolve
+
 from tests.conftest import SCHEMA, CliResult
 
 

@@ -72,37 +72,43 @@ def diff(
     Exit 1 when a breaking change is covered by neither a raised stage version nor a
     raised major manifest version.
     """
-    from stepgen.errors import StepgenError
-    from stepgen.settings import resolve, shown
-
-    if against is not None:
-        if new is not None:
-            raise click.UsageError("with --against, give at most one manifest (NEW)")
-        old, new = None, old
-    elif old is None:
-        raise click.UsageError("give OLD (and NEW), or --against REF")
-    try:
-        new_path = Path(new) if new is not None else resolve(None, None).manifest
-    except StepgenError as error:
-        _fail(str(error))
-    with tempfile.TemporaryDirectory(prefix="stepgen-diff-") as scratch:
-        if against is not None:
-            old_path, old_shown = _checkout(against, new_path, Path(scratch))
-        else:
-            old_path = Path(old or "")
-            old_shown = shown(old_path)
-        before, after = _load_both(
-            (old_path, old_shown), (new_path, shown(new_path)), output_format
-        )
     from stepgen.evolution import diff_pipelines
+    from stepgen.settings import shown
 
+    if against is not None and new is not None:
+        raise click.UsageError("with --against, give at most one manifest (NEW)")
+    if against is None and old is None:
+        raise click.UsageError("give OLD (and NEW), or --against REF")
+    if against is not None:
+        old, new = None, old
+    new_path = _configured(new)
+    new_shown = shown(new_path)
+    with tempfile.TemporaryDirectory(prefix="stepgen-diff-") as scratch:
+        if old is None:
+            old_path, old_shown = _checkout(str(against), new_path, Path(scratch))
+        else:
+            old_path, old_shown = Path(old), shown(Path(old))
+        sides = ((old_path, old_shown), (new_path, new_shown))
+        before, after = _load_both(sides, output_format)
     report = diff_pipelines(before, after)
     if output_format == "json":
-        body = {"old": old_shown, "new": shown(new_path), **report.as_dict()}
+        body = {"old": old_shown, "new": new_shown, **report.as_dict()}
         click.echo(json.dumps(body, indent=2, ensure_ascii=False))
     else:
-        _print_report(report, old_shown, shown(new_path))
+        _print_report(report, old_shown, new_shown)
     sys.exit(DiffExit.BREAKING if report.blocking else DiffExit.OK)
+
+
+def _configured(new: str | None) -> Path:
+    from stepgen.errors import StepgenError
+    from stepgen.settings import resolve
+
+    if new is not None:
+        return Path(new)
+    try:
+        return resolve(None, None).manifest
+    except StepgenError as error:
+        _fail(str(error))
 
 
 def _checkout(ref: str, manifest: Path, into: Path) -> tuple[Path, str]:
@@ -116,14 +122,14 @@ def _checkout(ref: str, manifest: Path, into: Path) -> tuple[Path, str]:
 
 
 def _load_both(
-    old: tuple[Path, str], new: tuple[Path, str], output_format: str
+    sides: tuple[tuple[Path, str], tuple[Path, str]], output_format: str
 ) -> tuple[Pipeline, Pipeline]:
     from stepgen.errors import ManifestInvalid
     from stepgen.manifest import load_pipeline
 
     problems: list[Problem] = []
     loaded = []
-    for path, display in (old, new):
+    for path, display in sides:
         try:
             loaded.append(load_pipeline(path, display=display))
         except ManifestInvalid as error:

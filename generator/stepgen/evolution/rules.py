@@ -61,9 +61,11 @@ _TABLE: tuple[tuple[str, str, str, str, str], ...] = (
     ("out-field-removed", OUT, BREAKING, "a field is removed",
      f"{_READERS} that read the field no longer receive it"),
     ("out-field-added", OUT, COMPATIBLE, "an optional field is added",
-     "readers may use it once regenerated and must allow it to be absent"),
+     "readers may use it once regenerated; where the object refuses unknown fields, "
+     "deploy regenerated readers before the stage"),
     ("out-required-field-added", OUT, COMPATIBLE, "a required field is added",
-     "readers can rely on it; the stage must always produce it"),
+     "readers can rely on it once regenerated; where the object refuses unknown "
+     "fields, deploy regenerated readers before the stage"),
     ("out-field-required", OUT, COMPATIBLE, "an existing field becomes required",
      "readers can rely on the field being present"),
     ("out-field-optional", OUT, BREAKING, "a field is no longer required",
@@ -168,13 +170,13 @@ _TABLE: tuple[tuple[str, str, str, str, str], ...] = (
     ("stage-reordered", STAGES, BREAKING + "+migration",
      "stages run in a different order",
      "the workflow runs stages in a new order, and PostgreSQL orders enum values by "
-     "declaration, so JobStage is recreated; running workflows keep the old order"),
+     "declaration, so JobStage must be recreated to match"),
     ("enum-value-added", ENUM, MIGRATION, "an enum value is added",
      "the PostgreSQL enum needs the value (ALTER TYPE ... ADD VALUE, a Prisma "
      "migration) before deploying; the TypeScript service may receive it"),
     ("enum-value-removed", ENUM, BREAKING + "+migration", "an enum value is removed",
      "rows that use the value must be migrated and the type recreated (PostgreSQL "
-     "cannot drop an enum value); the TypeScript service still sends it"),
+     "cannot drop an enum value); the TypeScript service may still send it"),
     ("enum-reordered", ENUM, MIGRATION, "enum values change order",
      "PostgreSQL orders enum values by declaration: recreate the type, or "
      "`stepgen check --prisma` keeps reporting the order"),
@@ -182,15 +184,15 @@ _TABLE: tuple[tuple[str, str, str, str, str], ...] = (
      "the database needs the new enum type (a Prisma migration)"),
     ("enum-removed", ENUM, BREAKING + "+migration", "an enum is removed",
      "columns of that type must be migrated and the type dropped; the TypeScript "
-     "service still uses it"),
+     "service may still use it"),
     ("stage-type-changed", STAGE, BREAKING,
      "the step type (AI_GENERATION, PROCESSING, MERGE) changes",
      "the runtime needs a model and a prompt, or a registered processor, for the "
      "stage; the step definition changes in both packages"),
     ("artifact-type-changed", STAGE, BREAKING, "the output artifact type changes",
-     "new artifacts are stored under another Artifact.type: readers that look up "
-     "(jobId, stage, type) no longer find them, and readers' prompt variables may "
-     "change (<x_json> or <x_outputs>)"),
+     "artifacts are stored under another Artifact.type, and readers look up "
+     "(jobId, stage, type): those stored under the old type are no longer found, and "
+     "readers' prompt variables may change (<x_json> or <x_outputs>)"),
     ("prompt-variable-added", STAGE, BREAKING,
      "an AI stage's prompt must mention a new <variable>",
      "stored prompt configurations (PromptStageConfig) that do not mention it are "
@@ -205,17 +207,16 @@ _TABLE: tuple[tuple[str, str, str, str, str], ...] = (
     ("job-input-unread", STAGE, INFO, "the stage no longer reads a job input",
      "the input schema changes with it"),
     ("approval-added", STAGE, INFO, "the stage starts requiring approval",
-     "jobs stop at the stage in WAITING_APPROVAL until approveStage; workflows "
-     "already running keep the old behaviour"),
+     "runs stop at the stage with the job in WAITING_APPROVAL until approveStage "
+     "or rejectStage arrives"),
     ("approval-removed", STAGE, INFO, "the stage no longer requires approval",
-     "no Approval row is created and approveStage or rejectStage for the stage has "
-     "no effect; jobs waiting there now must be resumed"),
+     "runs no longer wait for approveStage or rejectStage at the stage, and no "
+     "Approval row is created for it"),
     ("retry-changed", STAGE, INFO, "the retry policy changes",
-     "the workflow engine retries the stage's activity with the new policy; "
-     "activities already scheduled keep the old one"),
+     "failed attempts are retried with the new policy, which the workflow engine "
+     "receives with the stage's activity"),
     ("timeout-changed", STAGE, INFO, "the time limit changes",
-     "the stage's activity is cancelled at the new limit; activities already "
-     "scheduled keep the old one"),
+     "attempts of the stage are stopped at the new limit"),
     ("model-changed", STAGE, INFO, "the default model changes",
      "runs use it unless PromptStageActive points the stage at a stored "
      "configuration, which keeps its own"),

@@ -79,6 +79,8 @@ def diff_schemas(
 
 
 class _Walk:
+    """One comparison: the direction, both sides' ``$defs``, the changes found."""
+
     def __init__(
         self,
         direction: str,

@@ -1,0 +1,1 @@
+"""The change pairs of the ``stepgen diff`` corpus."""
