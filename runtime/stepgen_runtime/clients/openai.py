@@ -5,7 +5,9 @@ The base URL and the key come from the environment (``OPENAI_BASE_URL``, for exa
 object through the ``json_schema`` response format with the stage's output schema.
 Failures become :class:`ModelError`: time-outs, unreachable servers, rate limits and
 server errors may be retried; other refusals may not. The key is sent only in the
-``Authorization`` header and never appears in a message or a log line.
+``Authorization`` header and never appears in a message or a log line. A stage's
+``tools`` are not sent: each stage answers with one object and no tool call is
+handled.
 """
 
 from __future__ import annotations
