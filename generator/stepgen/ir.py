@@ -7,32 +7,21 @@ translates the same data.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from stepgen_runtime.naming import field_name, job_variable, source_variable
 
 from stepgen.errors import Problem
 
 JOB_STAGE = "JobStage"
 STEP_TYPES = ("AI_GENERATION", "PROCESSING", "MERGE")
-BLOB_ARTIFACT_TYPES = frozenset({"AUDIO", "IMAGE", "VIDEO"})
-
-
-def camel_case(upper_snake: str) -> str:
-    """Turn ``MY_STAGE`` into ``myStage``."""
-    head, *rest = upper_snake.lower().split("_")
-    return head + "".join(part.capitalize() for part in rest)
 
 
 def pascal_case(upper_snake: str) -> str:
     """Turn ``MY_STAGE`` into ``MyStage``."""
     return "".join(part.capitalize() for part in upper_snake.lower().split("_"))
-
-
-def snake_case(name: str) -> str:
-    """Turn ``jobId`` or ``MY_STAGE`` into ``job_id`` or ``my_stage``."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
 @dataclass(frozen=True)
@@ -56,7 +45,7 @@ class JobInput:
     @property
     def variable(self) -> str:
         """The ``<variable>`` a prompt uses for this input."""
-        return f"<{snake_case(self.name)}>"
+        return job_variable(self.name)
 
 
 @dataclass(frozen=True)
@@ -92,7 +81,7 @@ class Stage:
     @property
     def field_name(self) -> str:
         """Name of the input property that carries this stage's output to readers."""
-        return camel_case(self.stage)
+        return field_name(self.stage)
 
     @property
     def module_name(self) -> str:
@@ -125,13 +114,8 @@ def _local_ref(schema: Any) -> str | None:
 
 
 def variable_for_source(stage: Stage) -> str:
-    """The ``<variable>`` a prompt uses for the output of ``stage``.
-
-    JSON artifacts are passed as ``<name_json>``; audio, image and video artifacts are
-    passed as references, ``<name_outputs>``.
-    """
-    suffix = "outputs" if stage.output_type in BLOB_ARTIFACT_TYPES else "json"
-    return f"<{snake_case(stage.field_name)}_{suffix}>"
+    """The ``<variable>`` a prompt uses for the output of ``stage``."""
+    return source_variable(stage.stage, stage.output_type)
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,11 @@ _GENERATOR_ROOT = Path(__file__).resolve().parent
 _TEMPLATES = _GENERATOR_ROOT.parents[1] / "templates"
 _RUNTIME_ROOT = _GENERATOR_ROOT.parents[1] / "runtime" / "stepgen_runtime"
 # What shapes the output besides the manifest: the loader, the emitters and the
-# templates, and the runtime's pattern rewriting that the model emitter applies.
+# templates, and the runtime's naming and pattern rules that both of them apply.
 _SHAPING = (
     (_GENERATOR_ROOT, ("manifest", "emit", "ir.py", "schemas.py", "build.py")),
     (_TEMPLATES, ("",)),
-    (_RUNTIME_ROOT, ("patterns.py",)),
+    (_RUNTIME_ROOT, ("patterns.py", "naming.py")),
 )
 _TOOLS = ("black", "datamodel-code-generator")
 

@@ -12,6 +12,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -66,27 +67,51 @@ def _temperature_problems(temperature: Any) -> Problems:
     return []
 
 
+@dataclass(frozen=True)
+class PromptFinding:
+    """One prompt rule broken: a code, a message and where in the prompt it shows."""
+
+    code: str
+    message: str
+    offset: int
+
+
+def prompt_findings(
+    prompt: str, variables: Sequence[str], *, ai: bool
+) -> list[PromptFinding]:
+    """Every prompt rule ``prompt`` breaks; the manifest and stored configs share them.
+
+    No NUL character (PostgreSQL text cannot hold it), no ``{{…}}`` placeholder, and
+    for an AI stage a non-empty prompt that mentions each of its ``<variables>``.
+    """
+    found = []
+    if "\x00" in prompt:
+        message = "the prompt must not contain the NUL character"
+        found.append(PromptFinding("nul-character", message, prompt.index("\x00")))
+    placeholder = PLACEHOLDER.search(prompt)
+    if placeholder:
+        message = "the {{…}} placeholder form is forbidden; write <variable>"
+        found.append(PromptFinding("prompt-placeholder", message, placeholder.start()))
+    if ai:
+        if not prompt.strip():
+            found.append(PromptFinding("prompt-empty", "an AI stage needs a prompt", 0))
+        missing = [name for name in variables if name not in prompt]
+        if missing:
+            message = "the prompt does not mention " + ", ".join(missing)
+            found.append(PromptFinding("prompt-variable", message, 0))
+    return found
+
+
 def prompt_problems(
     step: StepDefinition, variables: Sequence[str], prompt: Any
 ) -> Problems:
     """Return the rules ``prompt`` breaks: text, no NUL, no ``{{…}}``, every variable."""
     if not isinstance(prompt, str):
         return [("prompt", "the prompt must be text")]
-    problems: Problems = []
-    if "\x00" in prompt:
-        problems.append(("prompt", "the prompt must not contain the NUL character"))
-    if PLACEHOLDER.search(prompt):
-        message = "the {{…}} placeholder form is forbidden; write <variable>"
-        problems.append(("prompt", message))
-    if step.is_ai:
-        if not prompt.strip():
-            problems.append(("prompt", "an AI stage needs a prompt"))
-        missing = [name for name in variables if name not in prompt]
-        if missing:
-            problems.append(
-                ("prompt", "the prompt does not mention " + ", ".join(missing))
-            )
-    return problems
+    return [
+        ("prompt", finding.message)
+        for finding in prompt_findings(prompt, variables, ai=step.is_ai)
+    ]
 
 
 def schema_problems(schema: Any) -> list[str]:

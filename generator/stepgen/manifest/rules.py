@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from stepgen_runtime.rules import prompt_findings
+
 from stepgen.errors import Problem
 from stepgen.ir import Pipeline, Stage
 from stepgen.manifest.patterns import portability_problem
@@ -18,7 +20,6 @@ from stepgen.manifest.source import Document, escape_token
 from stepgen.schemas import ref_target, walk_schema
 
 SURROGATE = re.compile("[\ud800-\udfff]")
-PLACEHOLDER = re.compile(r"\{\{|\}\}")
 IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 RESERVED_DEFS = frozenset(
@@ -439,20 +440,8 @@ def prompt_problems(
     pipeline: Pipeline, stage: Stage, prompt: str
 ) -> list[tuple[str, str, int]]:
     """Return (code, message, offset) for each prompt rule ``prompt`` breaks."""
-    found = []
-    if "\x00" in prompt:
-        message = "the prompt must not contain the NUL character"
-        found.append(("nul-character", message, prompt.index("\x00")))
-    placeholder = PLACEHOLDER.search(prompt)
-    if placeholder:
-        message = "the {{…}} placeholder form is forbidden; write <variable>"
-        found.append(("prompt-placeholder", message, placeholder.start()))
-    if stage.is_ai:
-        missing = [name for name in pipeline.variables(stage) if name not in prompt]
-        if missing:
-            message = "the prompt does not mention " + ", ".join(missing)
-            found.append(("prompt-variable", message, 0))
-    return found
+    findings = prompt_findings(prompt, pipeline.variables(stage), ai=stage.is_ai)
+    return [(item.code, item.message, item.offset) for item in findings]
 
 
 def _check_execution(stage: Stage, report: Report) -> None:
