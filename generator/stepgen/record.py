@@ -22,7 +22,7 @@ _RUNTIME_ROOT = _GENERATOR_ROOT.parents[1] / "runtime" / "stepgen_runtime"
 _SHAPING = (
     (_GENERATOR_ROOT, ("manifest", "emit", "ir.py", "schemas.py", "build.py")),
     (_TEMPLATES, ("",)),
-    (_RUNTIME_ROOT, ("patterns.py", "naming.py")),
+    (_RUNTIME_ROOT, ("patterns.py", "naming.py", "stepgen.schema.json")),
 )
 _TOOLS = ("black", "datamodel-code-generator")
 

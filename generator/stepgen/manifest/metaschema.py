@@ -9,13 +9,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import stepgen_runtime
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from stepgen.errors import Problem
 from stepgen.manifest.source import Document, pointer_of
 
-META_SCHEMA_PATH = Path(__file__).with_name("stepgen.schema.json")
+META_SCHEMA_PATH = Path(stepgen_runtime.__file__).with_name("stepgen.schema.json")
 _JSON_TYPES = {
     dict: "an object",
     list: "an array",
