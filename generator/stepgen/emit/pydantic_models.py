@@ -20,7 +20,7 @@ from stepgen_runtime.patterns import for_rust
 from stepgen.emit.content import Deferred
 from stepgen.errors import Untranslatable
 from stepgen.ir import Pipeline
-from stepgen.manifest.rules import TYPE_KEYWORDS
+from stepgen.manifest.schema_rules import TYPE_KEYWORDS
 from stepgen.schemas import DEFS_PREFIX, ref_target, with_safe_integers
 
 FORMAT_TYPES = {
