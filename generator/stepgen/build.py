@@ -2,9 +2,9 @@
 
 Nothing is written here: :mod:`stepgen.writer` writes what :func:`render_tree` returns,
 so a failure while rendering leaves the output untouched. Work whose inputs did not
-change since the last generation is not redone: every costly step (formatting a module,
-running the model generator) has a key, and an output on disk whose key and hash match
-the ownership record is reused as it is.
+change since the last generation is not redone: the costly step (running the model
+generator and formatting its module) has a key, and an output on disk whose key and
+hash match the ownership record is reused as it is.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from stepgen.emit.content import Content, Deferred
+from stepgen.emit.content import Content
 from stepgen.emit.docs import emit_docs
 from stepgen.emit.python import emit_python
 from stepgen.emit.typescript import emit_typescript
@@ -49,7 +49,11 @@ class Memo:
 def render_tree(
     pipeline: Pipeline, memo: Memo | None = None
 ) -> tuple[dict[str, bytes], dict[str, str]]:
-    """Every generated file as final bytes, and the key each costly file was made from."""
+    """Every generated file as final bytes, and the key each costly file was made from.
+
+    Templates write Python exactly as black leaves it (a test holds them to that), so
+    only produced modules, the models, go through the formatter.
+    """
     contents: dict[str, Content] = {}
     for emitter in EMITTERS:
         contents.update(emitter(pipeline))
@@ -57,19 +61,16 @@ def render_tree(
     files: dict[str, bytes] = {}
     keys: dict[str, str] = {}
     for path, content in sorted(contents.items()):
-        if isinstance(content, str) and not (path.endswith(".py") and content):
+        if isinstance(content, str):
             files[path] = content.encode("utf-8")
             continue
-        key = content.key if isinstance(content, Deferred) else digest(content.encode())
-        keys[path] = key
-        reused = memo.reuse(path, key)
+        keys[path] = content.key
+        reused = memo.reuse(path, content.key)
         if reused is not None:
             files[path] = reused
             continue
-        text = content.produce() if isinstance(content, Deferred) else content
-        if path.endswith(".py"):
-            text = format_python(text)
-        files[path] = text.encode("utf-8")
+        text = content.produce()
+        files[path] = (format_python(text) if path.endswith(".py") else text).encode()
     return files, keys
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import keyword
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,36 @@ class UnsafeIdentifier(ValueError):
     """A value was about to become an identifier in generated code, but is not one."""
 
 
+_UNESCAPED_DOUBLE = re.compile(r'(([^\\]|^)(\\\\)*)"')
+_ESCAPED_SINGLE = re.compile(r"([^\\]|^)\\((?:\\\\)*)'")
+
+
+def _twice(pattern: re.Pattern[str], replacement: str, text: str) -> str:
+    return pattern.sub(replacement, pattern.sub(replacement, text))
+
+
+def py_string(value: str) -> str:
+    """Write ``value`` as a Python string literal, quoted as black would leave it.
+
+    ``repr`` gives a correct literal; black then prefers double quotes unless they
+    need more backslashes than the single-quoted form.
+    """
+    literal = repr(value)
+    if literal[0] == '"':
+        return literal
+    body = literal[1:-1]
+    new_body = _twice(_ESCAPED_SINGLE, r"\1\2'", body)
+    new_body = _twice(_UNESCAPED_DOUBLE, r'\1\\"', new_body)
+    if new_body.count("\\") > body.count("\\"):
+        return literal
+    return f'"{new_body}"'
+
+
 def py_literal(value: Any) -> str:
     """Write ``value`` (JSON data or a tuple of it) as a Python literal."""
-    if value is None or isinstance(value, bool | int | float | str):
+    if isinstance(value, str):
+        return py_string(value)
+    if value is None or isinstance(value, bool | int | float):
         return repr(value)
     if isinstance(value, tuple):
         inner = ", ".join(py_literal(item) for item in value)
@@ -37,6 +65,16 @@ def py_literal(value: Any) -> str:
         )
         return "{" + ", ".join(pairs) + "}"
     raise TypeError(f"cannot write {type(value).__name__} as a Python literal")
+
+
+def py_tuple(values: Any, indent: int = 0) -> str:
+    """Write a tuple so that black leaves it as it is: one item inline, more exploded."""
+    items = [py_literal(value) for value in values]
+    if len(items) <= 1:
+        return py_literal(tuple(values))
+    inner = " " * (indent + 4)
+    lines = "".join(f"{inner}{item},\n" for item in items)
+    return f"(\n{lines}{' ' * indent})"
 
 
 def canonical_json(value: Any) -> str:
@@ -83,6 +121,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(
         py=py_literal,
+        py_tuple=py_tuple,
         json=canonical_json,
         ts=ts_literal,
         toml=toml_string,

@@ -14,7 +14,10 @@ from stepgen_runtime.definitions import (
 )
 
 from rematrix_steps.enums import JobStage
-from rematrix_steps.models import MergeInput, MergeOutput
+from rematrix_steps.models import (
+    MergeInput,
+    MergeOutput,
+)
 
 DEFINITION = StepDefinition(
     stage=JobStage.MERGE,
@@ -31,7 +34,10 @@ DEFINITION = StepDefinition(
         schema_json=None,
     ),
     input=StepInput(
-        sources=("RENDER", "TTS"),
+        sources=(
+            "RENDER",
+            "TTS",
+        ),
         job=(),
         model=MergeInput,
         schema_json='{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","additionalProperties":false,"required":["render","tts"],"properties":{"render":{"$ref":"#/$defs/RenderOutput"},"tts":{"$ref":"#/$defs/TtsOutput"}},"$defs":{"NonEmptyString":{"description":"A string with at least one character.","type":"string","minLength":1},"RenderOutput":{"description":"Result of rendering the slides to 1280x720 PNG images.","type":"object","additionalProperties":false,"required":["format","totalPages","sourcePagesVersion","renderedImages"],"properties":{"format":{"description":"Image format.","type":"string","const":"png"},"totalPages":{"description":"Number of images rendered.","type":"integer","minimum":0,"maximum":9007199254740991},"sourcePagesVersion":{"description":"Version of the PAGES artifact that was rendered.","$ref":"#/$defs/SourceVersion"},"renderedImages":{"description":"Rendered images in slide order.","type":"array","items":{"$ref":"#/$defs/RenderedImage"}}}},"RenderedImage":{"description":"One rendered slide image.","type":"object","additionalProperties":false,"required":["page","imagePath","blobUrl"],"properties":{"page":{"description":"1-based slide number.","type":"integer","minimum":1,"maximum":9007199254740991},"imagePath":{"description":"Path of the rendered image file.","$ref":"#/$defs/NonEmptyString"},"blobUrl":{"description":"URL of the uploaded image, or null if not uploaded.","type":["string","null"]}}},"SourceVersion":{"description":"Version of the artifact this output was built from, or null when unknown.","type":["integer","null"],"minimum":1,"maximum":9007199254740991},"TtsOutput":{"description":"Metadata of the synthesised narration audio; the audio itself is stored as a blob.","type":"object","additionalProperties":false,"required":["format","durationSec","sourceNarrationVersion"],"properties":{"format":{"description":"Audio container format.","type":"string","enum":["mp3","wav"]},"durationSec":{"description":"Audio length in seconds.","type":"number","minimum":0},"sourceNarrationVersion":{"description":"Version of the NARRATION artifact that was spoken.","$ref":"#/$defs/SourceVersion"}}}}}',

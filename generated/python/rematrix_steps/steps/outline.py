@@ -14,7 +14,10 @@ from stepgen_runtime.definitions import (
 )
 
 from rematrix_steps.enums import JobStage
-from rematrix_steps.models import OutlineInput, OutlineOutput
+from rematrix_steps.models import (
+    OutlineInput,
+    OutlineOutput,
+)
 
 DEFINITION = StepDefinition(
     stage=JobStage.OUTLINE,

@@ -14,7 +14,10 @@ from stepgen_runtime.definitions import (
 )
 
 from rematrix_steps.enums import JobStage
-from rematrix_steps.models import PagesInput, PagesOutput
+from rematrix_steps.models import (
+    PagesInput,
+    PagesOutput,
+)
 
 DEFINITION = StepDefinition(
     stage=JobStage.PAGES,
@@ -31,7 +34,10 @@ DEFINITION = StepDefinition(
         schema_json='{"$schema":"https://json-schema.org/draft/2020-12/schema","description":"Final slide content and theme, ready to render.","type":"object","additionalProperties":false,"required":["theme","slides"],"properties":{"theme":{"$ref":"#/$defs/Theme"},"slides":{"description":"Slides in order.","type":"array","items":{"$ref":"#/$defs/Slide"},"minItems":1}},"$defs":{"HexColor":{"description":"A colour written as #RRGGBB.","type":"string","pattern":"^#[0-9A-Fa-f]{6}$"},"NonEmptyString":{"description":"A string with at least one character.","type":"string","minLength":1},"Slide":{"description":"Content of one rendered slide.","type":"object","additionalProperties":false,"required":["title","bullets"],"properties":{"title":{"description":"Slide title.","$ref":"#/$defs/NonEmptyString"},"bullets":{"description":"Between one and eight bullet points.","type":"array","items":{"$ref":"#/$defs/NonEmptyString"},"minItems":1,"maxItems":8}}},"Theme":{"description":"Colour theme shared by all slides.","type":"object","additionalProperties":false,"required":["primary","background","text"],"properties":{"primary":{"description":"Accent colour for titles and highlights.","$ref":"#/$defs/HexColor"},"background":{"description":"Slide background colour.","$ref":"#/$defs/HexColor"},"text":{"description":"Body text colour.","$ref":"#/$defs/HexColor"}}}}}',
     ),
     input=StepInput(
-        sources=("STORYBOARD", "NARRATION"),
+        sources=(
+            "STORYBOARD",
+            "NARRATION",
+        ),
         job=(),
         model=PagesInput,
         schema_json='{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","additionalProperties":false,"required":["storyboard","narration"],"properties":{"storyboard":{"$ref":"#/$defs/StoryboardOutput"},"narration":{"$ref":"#/$defs/NarrationOutput"}},"$defs":{"NarrationOutput":{"description":"Narration script, one entry per slide.","type":"object","additionalProperties":false,"required":["pages"],"properties":{"pages":{"description":"Narration pages in order.","type":"array","items":{"$ref":"#/$defs/NarrationPage"},"minItems":1}}},"NarrationPage":{"description":"Spoken script for one slide.","type":"object","additionalProperties":false,"required":["page","text"],"properties":{"page":{"description":"1-based slide number this text is spoken over.","type":"integer","minimum":1,"maximum":9007199254740991},"text":{"description":"Narration text, ready to be read aloud.","$ref":"#/$defs/NonEmptyString"}}},"NonEmptyString":{"description":"A string with at least one character.","type":"string","minLength":1},"NonEmptyStringList":{"description":"A list of at least one non-empty string.","type":"array","items":{"$ref":"#/$defs/NonEmptyString"},"minItems":1},"StoryboardOutput":{"description":"Slide-by-slide storyboard.","type":"object","additionalProperties":false,"required":["pages"],"properties":{"pages":{"description":"Storyboard pages in order.","type":"array","items":{"$ref":"#/$defs/StoryboardPage"},"minItems":1}}},"StoryboardPage":{"description":"What one slide shows and what its narration should cover.","type":"object","additionalProperties":false,"required":["page","visual","narrationHints"],"properties":{"page":{"description":"1-based slide number.","type":"integer","minimum":1,"maximum":9007199254740991},"visual":{"description":"Elements shown on the slide.","$ref":"#/$defs/NonEmptyStringList"},"narrationHints":{"description":"Points the narration of this slide should make.","$ref":"#/$defs/NonEmptyStringList"}}}}}',

@@ -14,7 +14,10 @@ from stepgen_runtime.definitions import (
 )
 
 from rematrix_steps.enums import JobStage
-from rematrix_steps.models import PlanInput, PlanOutput
+from rematrix_steps.models import (
+    PlanInput,
+    PlanOutput,
+)
 
 DEFINITION = StepDefinition(
     stage=JobStage.PLAN,

@@ -14,7 +14,10 @@ from stepgen_runtime.definitions import (
 )
 
 from rematrix_steps.enums import JobStage
-from rematrix_steps.models import RenderInput, RenderOutput
+from rematrix_steps.models import (
+    RenderInput,
+    RenderOutput,
+)
 
 DEFINITION = StepDefinition(
     stage=JobStage.RENDER,

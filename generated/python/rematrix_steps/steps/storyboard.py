@@ -14,7 +14,10 @@ from stepgen_runtime.definitions import (
 )
 
 from rematrix_steps.enums import JobStage
-from rematrix_steps.models import StoryboardInput, StoryboardOutput
+from rematrix_steps.models import (
+    StoryboardInput,
+    StoryboardOutput,
+)
 
 DEFINITION = StepDefinition(
     stage=JobStage.STORYBOARD,

@@ -3,7 +3,12 @@
 Do not edit: change the manifest and run ``stepgen generate``.
 """
 
-from quiz_steps.enums import JobStage, ArtifactType, JobStatus, StepType
+from quiz_steps.enums import (
+    JobStage,
+    ArtifactType,
+    JobStatus,
+    StepType,
+)
 from quiz_steps.registry import (
     BY_STAGE,
     JOB_INPUTS,

@@ -9,7 +9,10 @@ from types import MappingProxyType
 from stepgen_runtime.definitions import JobInput, StepDefinition
 
 from quiz_steps.enums import JobStage
-from quiz_steps.steps import draft_questions, pack
+from quiz_steps.steps import (
+    draft_questions,
+    pack,
+)
 
 MANIFEST_NAME = "quiz"
 MANIFEST_VERSION = "0.3.1"

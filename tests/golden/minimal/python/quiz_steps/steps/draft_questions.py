@@ -14,7 +14,10 @@ from stepgen_runtime.definitions import (
 )
 
 from quiz_steps.enums import JobStage
-from quiz_steps.models import DraftQuestionsInput, DraftOutput
+from quiz_steps.models import (
+    DraftQuestionsInput,
+    DraftOutput,
+)
 
 DEFINITION = StepDefinition(
     stage=JobStage.DRAFT_QUESTIONS,

@@ -13,7 +13,10 @@ from stepgen_runtime.definitions import (
 )
 
 from quiz_steps.enums import JobStage
-from quiz_steps.models import PackInput, PackOutput
+from quiz_steps.models import (
+    PackInput,
+    PackOutput,
+)
 
 DEFINITION = StepDefinition(
     stage=JobStage.PACK,
