@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from stepgen.build import format_python
 from stepgen.emit.content import Deferred
+from stepgen.emit.formatting import format_python
 from stepgen.emit.python import emit_python
 from stepgen.emit.templating import py_literal
 from stepgen.manifest import load_pipeline

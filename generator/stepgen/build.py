@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from stepgen.emit.content import Content
+from stepgen.emit.content import Content, Helper
 from stepgen.emit.docs import emit_docs
 from stepgen.emit.python import emit_python
 from stepgen.emit.typescript import emit_typescript
@@ -47,12 +47,12 @@ class Memo:
 
 
 def render_tree(
-    pipeline: Pipeline, memo: Memo | None = None
+    pipeline: Pipeline, memo: Memo | None = None, helper: Helper | None = None
 ) -> tuple[dict[str, bytes], dict[str, str]]:
     """Every generated file as final bytes, and the key each costly file was made from.
 
-    Templates write Python exactly as black leaves it (a test holds them to that), so
-    only produced modules, the models, go through the formatter.
+    Templates write Python exactly as black leaves it (a test holds them to that);
+    produced modules come formatted.
     """
     contents: dict[str, Content] = {}
     for emitter in EMITTERS:
@@ -69,15 +69,5 @@ def render_tree(
         if reused is not None:
             files[path] = reused
             continue
-        text = content.produce()
-        files[path] = (format_python(text) if path.endswith(".py") else text).encode()
+        files[path] = content.produce(helper).encode("utf-8")
     return files, keys
-
-
-def format_python(source: str) -> str:
-    """Format Python source with black, the project's pinned formatter."""
-    import black
-    from black.mode import Mode, TargetVersion
-
-    mode = Mode(target_versions={TargetVersion.PY311}, line_length=88)
-    return black.format_str(source, mode=mode)

@@ -250,3 +250,7 @@ register(main)
 from stepgen.commands_diff import register as register_diff  # noqa: E402
 
 register_diff(main)
+
+from stepgen.commands_temporal import register as register_temporal  # noqa: E402
+
+register_temporal(main)

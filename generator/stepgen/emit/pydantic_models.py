@@ -17,7 +17,8 @@ from typing import Any
 
 from stepgen_runtime.patterns import for_rust
 
-from stepgen.emit.content import Deferred
+from stepgen.emit.content import Deferred, Helper
+from stepgen.emit.formatting import format_python
 from stepgen.errors import Untranslatable
 from stepgen.ir import Pipeline
 from stepgen.manifest.schema_rules import TYPE_KEYWORDS
@@ -158,25 +159,34 @@ def models_module(pipeline: Pipeline) -> Deferred:
     document = prepare(pipeline)
     text = json.dumps(document, sort_keys=True, ensure_ascii=False)
     key = hashlib.sha256(text.encode()).hexdigest()
-    return Deferred(key, lambda: generate_models(pipeline, document))
+    return Deferred(key, lambda helper: generate_models(pipeline, document, helper))
 
 
-def generate_models(pipeline: Pipeline, document: dict[str, Any] | None = None) -> str:
-    """Source of the models module, formatted.
+def generate_models(
+    pipeline: Pipeline,
+    document: dict[str, Any] | None = None,
+    helper: Helper | None = None,
+) -> str:
+    """Source of the models module, made by ``helper`` when there is one.
 
     Raises :class:`~stepgen.errors.Untranslatable` for a schema the model generator
     refuses, located at the schema's pointer in the manifest.
     """
+    prepared = document or prepare(pipeline)
+    if helper is not None:
+        source, error = helper.generate(prepared)
+        if error is not None:
+            raise _untranslatable(pipeline, Exception(error))
+        assert source is not None
+        return source
     from datamodel_code_generator import Error
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            source = _run_model_generator(document or prepare(pipeline))
+            return run_model_generator(prepared)
         except Error as error:
             raise _untranslatable(pipeline, error) from error
-    assert isinstance(source, str)
-    return source
 
 
 def _untranslatable(pipeline: Pipeline, error: Exception) -> Untranslatable:
@@ -192,7 +202,8 @@ def _untranslatable(pipeline: Pipeline, error: Exception) -> Untranslatable:
     )
 
 
-def _run_model_generator(document: dict[str, Any]) -> object:
+def run_model_generator(document: dict[str, Any]) -> str:
+    """Run datamodel-code-generator on a prepared document; return the formatted module."""
     from datamodel_code_generator import Formatter, InputFileType, generate
     from datamodel_code_generator.enums import (
         DataModelType,
@@ -206,7 +217,7 @@ def _run_model_generator(document: dict[str, Any]) -> object:
         f"StepgenFormat{name}": f"stepgen_runtime.formats.{name}"
         for name in FORMAT_TYPES.values()
     }
-    return generate(
+    source = generate(
         document,
         input_file_type=InputFileType.JsonSchema,
         output_model_type=DataModelType.PydanticV2BaseModel,
@@ -234,3 +245,5 @@ def _run_model_generator(document: dict[str, Any]) -> object:
         formatters=[Formatter.BUILTIN],
         custom_file_header=HEADER,
     )
+    assert isinstance(source, str)
+    return format_python(source)
