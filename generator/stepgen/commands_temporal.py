@@ -21,13 +21,20 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from stepgen.commands_runtime import RunExit, fail, guarded, open_from, runtime_options
+from stepgen.commands_runtime import (
+    RunExit,
+    fail,
+    guarded,
+    open_from,
+    runtime_options,
+    show_event,
+)
 
 if TYPE_CHECKING:
     from stepgen_runtime.temporal.messages import Progress, ProgressEvent
@@ -36,7 +43,7 @@ if TYPE_CHECKING:
 TASK_QUEUE_HELP = "Temporal task queue. Default: the service's, rematrix-video."
 
 
-def on_temporal(work: Callable[[], Awaitable[int]]) -> NoReturn:
+def on_temporal(work: Callable[[], Coroutine[Any, Any, int]]) -> NoReturn:
     """Run ``work``, which talks to Temporal, and end the process with its exit code."""
     from stepgen_runtime.errors import StepRuntimeError
 
@@ -66,7 +73,6 @@ def settings_of(address: str | None, task_queue: str | None) -> TemporalSettings
 
 def show_progress(event: ProgressEvent) -> None:
     """Print one progress line, as the embedded runner does."""
-    from stepgen.commands_runtime import show_event
     from stepgen_runtime.pipeline import StageEvent
 
     show_event(
@@ -277,6 +283,10 @@ def _reject(
 def register(main: click.Group) -> None:
     """Add ``worker``, and ``--temporal`` to the run, approve and reject commands."""
     main.add_command(worker)
-    handlers = {"run": run_on_temporal, "approve": _approve, "reject": _reject}
+    handlers: dict[str, Callable[..., NoReturn]] = {
+        "run": run_on_temporal,
+        "approve": _approve,
+        "reject": _reject,
+    }
     for name, handler in handlers.items():
         offer_temporal(main.commands[name], handler)

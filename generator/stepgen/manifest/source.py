@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from stepgen.errors import Problem
 
 _WS = re.compile(r"[ \t\n\r]*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_DECODER = json.JSONDecoder()
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 _SCALAR = re.compile(
     r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null"
 )
@@ -50,27 +53,56 @@ class Document:
     display: str
     text: str
     data: Any = None
-    _values: dict[str, int] = field(default_factory=dict, repr=False)
-    _keys: dict[str, int] = field(default_factory=dict, repr=False)
     _duplicates: list[tuple[str, int]] = field(default_factory=list, repr=False)
-    _indexed: bool = field(default=False, repr=False)
 
     def position(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
         """Return the 1-based line and column of the value (or key) at ``pointer``.
 
-        An unknown pointer falls back to its nearest known parent.
+        The text is walked along the pointer only, skipping siblings with the C JSON
+        decoder. An unknown pointer falls back to its nearest known parent.
         """
-        self._index()
-        table = self._keys if key else self._values
-        probe = pointer
-        while True:
-            if probe in table:
-                return self.line_column(table[probe])
-            if probe in self._values:
-                return self.line_column(self._values[probe])
-            if not probe:
-                return 1, 1
-            probe = probe.rsplit("/", 1)[0]
+        value_at, key_at = self._walk(pointer)
+        offset = key_at if key and key_at is not None else value_at
+        return self.line_column(offset)
+
+    def _walk(self, pointer: str) -> tuple[int, int | None]:
+        pos = self._skip(0)
+        key_at: int | None = None
+        tokens = [] if not pointer else pointer[1:].split("/")
+        for raw in tokens:
+            token = raw.replace("~1", "/").replace("~0", "~")
+            found = self._child(pos, token)
+            if found is None:
+                break
+            key_at, pos = found
+        return pos, key_at
+
+    def _child(self, pos: int, token: str) -> tuple[int | None, int] | None:
+        """Key and value offsets of ``token`` in the container at ``pos``, if present."""
+        text = self.text
+        if pos >= len(text) or text[pos] not in "{[":
+            return None
+        opening = text[pos]
+        pos = self._skip(pos + 1)
+        index = 0
+        while pos < len(text) and text[pos] not in "}]":
+            key_at: int | None = None
+            name: str | None = None
+            if opening == "{":
+                key_at = pos
+                name, pos = _scanstring(text, pos + 1)
+                pos = self._skip(self._skip(pos) + 1)
+            matched = name == token if opening == "{" else str(index) == token
+            if matched:
+                return key_at, pos
+            try:
+                pos = self._skip(_DECODER.raw_decode(text, pos)[1])
+            except ValueError:
+                return None
+            if pos < len(text) and text[pos] == ",":
+                pos = self._skip(pos + 1)
+            index += 1
+        return None
 
     def problem(
         self, pointer: str, code: str, message: str, *, key: bool = False
@@ -81,7 +113,7 @@ class Document:
 
     def duplicate_keys(self) -> list[Problem]:
         """Return a problem for each key that appears again in the same object."""
-        self._index()
+        self._scan(self._skip(0), ())
         problems = []
         for pointer, offset in self._duplicates:
             line, column = self.line_column(offset)
@@ -98,20 +130,11 @@ class Document:
         start = self.text.rfind("\n", 0, offset) + 1
         return line, offset - start + 1
 
-    def _index(self) -> None:
-        if self._indexed:
-            return
-        self._indexed = True
-        end = self._scan(_WS.match(self.text, 0).end(), ())  # type: ignore[union-attr]
-        del end
-
     def _skip(self, pos: int) -> int:
         return _WS.match(self.text, pos).end()  # type: ignore[union-attr]
 
     def _scan(self, pos: int, path: tuple[str | int, ...]) -> int:
         text = self.text
-        here = pointer_of(path)
-        self._values.setdefault(here, pos)
         char = text[pos]
         if char == "{":
             pos = self._skip(pos + 1)
@@ -125,7 +148,6 @@ class Document:
                 if name in seen:
                     self._duplicates.append((child_pointer, pos))
                 seen.add(name)
-                self._keys.setdefault(child_pointer, pos)
                 pos = self._skip(match.end())
                 pos = self._skip(pos + 1)  # the colon
                 pos = self._skip(self._scan(pos, child))
