@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from stepgen.emit.content import Deferred
 from stepgen.emit.formatting import format_python
+from stepgen.emit.pydantic_models import generate_models
 from stepgen.emit.python import emit_python
 from stepgen.emit.templating import py_literal
 from stepgen.manifest import load_pipeline
@@ -55,6 +56,17 @@ def test_string_literals_are_quoted_as_black_quotes_them(text: str) -> None:
 
     assert format_python(source) == source
     assert eval(py_literal(text)) == text
+
+
+def test_models_modules_are_black_stable(tmp_path: Path) -> None:
+    unstable = []
+    for path in _manifests(tmp_path):
+        pipeline = load_pipeline(path)
+        source = generate_models(pipeline)
+        if format_python(source) != source:
+            unstable.append(path.name)
+
+    assert unstable == []
 
 
 def test_produced_modules_are_the_only_ones_deferred() -> None:

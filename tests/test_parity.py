@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from stepgen.emit.formatting import format_python
 
 from tests.parity.report import Outcome, markdown, run
 
@@ -35,3 +36,9 @@ def test_the_committed_report_is_current(outcome: Outcome) -> None:
     assert REPORT.read_text("utf-8") == markdown(
         outcome
     ), "docs/parity.md is out of date: run `make parity`"
+
+
+def test_the_generated_python_is_black_stable(outcome: Outcome) -> None:
+    for name, data in outcome.files.items():
+        if name.endswith(".py"):
+            assert format_python(data.decode()) == data.decode(), name

@@ -134,8 +134,20 @@ def finish(runtime: Runtime, report: RunReport) -> NoReturn:
     blobs = runtime.blobs.job_folder(job)
     if blobs.is_dir():
         click.echo(f"blobs: {blobs}")
+    video = video_of(runtime, job)
+    if video is not None:
+        click.echo(f"video: {video}")
     failed = report.reason in ("failed", "rejected")
     sys.exit(RunExit.FAILED if failed else RunExit.OK)
+
+
+def video_of(runtime: Runtime, job_id: str) -> Path | None:
+    """The MP4 file of the job's latest VIDEO artifact, when it is on this machine."""
+    for item in runtime.jobs.latest_artifacts(job_id):
+        if item.type == "VIDEO" and (item.blob_url or "").startswith("file:"):
+            path = runtime.blobs.path(item.blob_url or "")
+            return path if path.is_file() else None
+    return None
 
 
 def advance(

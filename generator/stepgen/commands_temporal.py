@@ -87,6 +87,11 @@ def show_progress(event: ProgressEvent) -> None:
     )
 
 
+def say_waiting(silence: Exception) -> None:
+    """Say once that no worker answers, and that the command waits for one."""
+    click.secho(f"{silence}; waiting (Ctrl-C stops waiting, not the job)", err=True)
+
+
 def conclude(progress: Progress, settings: TemporalSettings) -> int:
     """Say where the workflow is, and return the exit code of a run."""
     from stepgen_runtime.temporal.messages import FAILED, REJECTED, WAITING
@@ -194,7 +199,7 @@ def run_on_temporal(
             f"workflow {workflow_id(job.id)} on {settings.address}, "
             f"task queue {settings.task_queue}"
         )
-        progress = await client.follow(handle, show_progress)
+        progress = await client.follow(handle, show_progress, on_silence=say_waiting)
         return conclude(progress, settings)
 
     on_temporal(work)
@@ -230,7 +235,11 @@ def decide_on_temporal(
         if not follow:
             return RunExit.OK
         progress = await client.follow(
-            handle, show_progress, seen=len(before.events), decided=step.stage
+            handle,
+            show_progress,
+            seen=len(before.events),
+            decided=step.stage,
+            on_silence=say_waiting,
         )
         if not approved and progress.state == REJECTED:
             return RunExit.OK

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.parity.python_side import python_verdicts
@@ -28,6 +28,7 @@ class Outcome:
     """The cases of the suite with the verdicts of every validator."""
 
     cases: list[Case]
+    files: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def supported(self) -> list[Case]:
@@ -56,7 +57,7 @@ def run() -> Outcome:
     supported = [case for case in cases if case.rejected is None]
     python_verdicts(supported, files)
     typescript_verdicts(supported, files)
-    return Outcome(cases)
+    return Outcome(cases, files)
 
 
 def markdown(outcome: Outcome) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from stepgen_runtime.patterns import for_rust
 
 from stepgen.emit.content import Deferred, Helper
-from stepgen.emit.formatting import format_python
+from stepgen.emit.formatting import finish_module
 from stepgen.errors import Untranslatable
 from stepgen.ir import Pipeline
 from stepgen.manifest.schema_rules import TYPE_KEYWORDS
@@ -246,4 +246,4 @@ def run_model_generator(document: dict[str, Any]) -> str:
         custom_file_header=HEADER,
     )
     assert isinstance(source, str)
-    return format_python(source)
+    return finish_module(source)
