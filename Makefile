@@ -8,7 +8,7 @@ TSC := node_modules/.bin/tsc
 TS_BUILD := build/typescript
 GENERATED_PY := $(patsubst %/py.typed,%,$(wildcard generated/python/*/py.typed))
 
-.PHONY: install generate check lint typecheck test test-ts golden parity clean
+.PHONY: install media-tools generate check lint typecheck test test-ts golden parity clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -19,6 +19,17 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
 		$(addprefix -e ,$(wildcard generated/python))
 	touch $(STAMP)
+
+# Speech, encoding and fonts for the media stages (TTS, RENDER, MERGE), from Debian.
+MEDIA_PACKAGES := espeak-ng ffmpeg fontconfig fonts-noto-cjk
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+media-tools:
+	@command -v espeak-ng >/dev/null && command -v ffmpeg >/dev/null \
+		&& command -v ffprobe >/dev/null && command -v fc-match >/dev/null \
+		&& fc-list 'Noto Sans CJK SC' family | grep -q . \
+		|| { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive \
+			$(SUDO) apt-get install -y --no-install-recommends $(MEDIA_PACKAGES); }
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -44,7 +55,7 @@ test-ts: $(NODE_STAMP)
 	$(TSC) -p generated/typescript/tsconfig.json --outDir $(TS_BUILD)
 	STEPGEN_TS_BUILD=$(CURDIR)/$(TS_BUILD) node --test tests/typescript/
 
-test: $(STAMP) $(NODE_STAMP) check lint typecheck test-ts
+test: media-tools $(STAMP) $(NODE_STAMP) check lint typecheck test-ts
 	$(BIN)/python -m pytest
 
 golden: $(STAMP)

@@ -305,6 +305,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="measured runs per side")
     parser.add_argument("--write", type=Path, help="write the page to this file")
     arguments = parser.parse_args()
+    from benchmarks.runtime import runtime_figures
+
     with tempfile.TemporaryDirectory(prefix="stepgen-bench-") as scratch:
         work = Path(scratch)
         figures = generator_figures(work, arguments.runs)

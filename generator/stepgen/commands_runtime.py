@@ -55,7 +55,8 @@ def guarded(command: F) -> F:
 
 
 def runtime_options(command: F) -> F:
-    """Add the options every runtime command shares: database, steps, client, blobs."""
+    """Add the options every runtime command shares: database, steps, client, blobs,
+    and which processors make the media."""
     options = [
         click.option(
             "--db",
@@ -84,6 +85,15 @@ def runtime_options(command: F) -> F:
             default=None,
             help="Folder for audio, image and video blobs. Default: .stepgen/blobs.",
         ),
+        click.option(
+            "--media",
+            type=click.Choice(["real", "standin"]),
+            default="real",
+            envvar="STEPGEN_MEDIA",
+            show_default=True,
+            help="real: espeak-ng, Pillow and ffmpeg; standin: quick placeholders "
+            "with the same shapes and no media tools.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -93,11 +103,13 @@ def runtime_options(command: F) -> F:
 def open_from(options: dict[str, Any]) -> Runtime:
     """Open the runtime the shared options describe."""
     from stepgen_runtime.app import open_runtime
+    from stepgen_runtime.processors import BUILTIN, STANDIN
 
     return open_runtime(
         options["db_url"],
         steps=options["steps"],
         client=options["client"],
+        processors=STANDIN if options.get("media") == "standin" else BUILTIN,
         blobs_dir=options["blobs"],
     )
 
@@ -146,7 +158,7 @@ def video_of(runtime: Runtime, job_id: str) -> Path | None:
     for item in runtime.jobs.latest_artifacts(job_id):
         if item.type == "VIDEO" and (item.blob_url or "").startswith("file:"):
             path = runtime.blobs.path(item.blob_url or "")
-            return path if path.is_file() else None
+            return path if path.is_file() and path.suffix == ".mp4" else None
     return None
 
 

@@ -94,7 +94,7 @@ def say_waiting(silence: Exception) -> None:
 
 def conclude(progress: Progress, settings: TemporalSettings) -> int:
     """Say where the workflow is, and return the exit code of a run."""
-    from stepgen_runtime.temporal.messages import FAILED, REJECTED, WAITING
+    from stepgen_runtime.temporal.messages import COMPLETED, FAILED, REJECTED, WAITING
     from stepgen_runtime.temporal.settings import DEFAULT_TASK_QUEUE
 
     job, stage = progress.job_id, progress.stage
@@ -111,7 +111,8 @@ def conclude(progress: Progress, settings: TemporalSettings) -> int:
         if progress.error:
             click.secho(f"  {progress.error}", fg="red", err=True)
         return RunExit.FAILED
-    click.echo(f"job {job} {progress.state} (stopped after {stage})")
+    status = "COMPLETED" if progress.state == COMPLETED else "RUNNING"
+    click.echo(f"job {job} is {status} (stopped after {stage})")
     return RunExit.OK
 
 
@@ -258,7 +259,8 @@ def offer_temporal(command: click.Command, handler: Callable[..., NoReturn]) -> 
     @guarded
     def callback(address: str | None, task_queue: str | None, **kwargs: Any) -> Any:
         if address is None:
-            if task_queue is not None:
+            source = click.get_current_context().get_parameter_source("task_queue")
+            if source is click.core.ParameterSource.COMMANDLINE:
                 fail("--task-queue needs --temporal ADDRESS")
             return original(**kwargs)
         return handler(settings_of(address, task_queue), **kwargs)

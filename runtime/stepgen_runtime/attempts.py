@@ -3,11 +3,13 @@
 The retry loop is tenacity's, configured from the step's :class:`RetryPolicy` (the
 number of attempts, and a backoff that doubles from ``backoffMs`` up to
 ``maxBackoffMs``). Each attempt runs under the step's ``timeoutMs``. Errors that say
-they are not worth retrying (``retryable`` false) end the loop at once.
+they are not worth retrying (``retryable`` false) end the loop at once. When a
+workflow engine does the retrying, :func:`run_once` makes one numbered attempt.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable
@@ -55,16 +57,35 @@ def run_attempts(
     return value, attempts
 
 
+def run_once(
+    job_id: str, step: StepDefinition, call: Callable[[], T], attempt: int
+) -> tuple[T, int]:
+    """Make attempt number ``attempt`` of a stage whose retries someone else makes.
+
+    A workflow engine that applies the step's retry policy itself calls this once
+    per attempt: ``call`` runs under the step's time limit, and a failure raises
+    :class:`StageFailed` counting ``attempt`` attempts.
+    """
+    try:
+        value = within(step, call)
+    except Exception as error:
+        raise StageFailed(job_id, step.stage, attempt, error) from error
+    return value, attempt
+
+
 def within(step: StepDefinition, call: Callable[[], T]) -> T:
     """Run ``call`` under the step's time limit; an overrun raises StageTimeout."""
     timeout_ms = step.execution.timeout_ms
     if timeout_ms is None:
         return call()
     box: dict[str, Any] = {}
+    # The attempt sees the caller's context variables (a workflow engine's activity
+    # context, for one), as it would without a time limit.
+    context = contextvars.copy_context()
 
     def target() -> None:
         try:
-            box["value"] = call()
+            box["value"] = context.run(call)
         except BaseException as error:
             box["error"] = error
 

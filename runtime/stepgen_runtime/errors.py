@@ -14,9 +14,11 @@ attributes, and its message says what is wrong in one sentence::
     │   ├── MissingInput             an input of the stage is absent or invalid
     │   └── ApprovalError            an approval is pending, refused or not expected
     ├── ModelError                   the model client failed (retryable unless refused)
+    ├── MediaError                   a media tool failed or is missing
     ├── StageTimeout                 one attempt ran past the step's time limit
     ├── OutputInvalid                the output does not match the step's output schema
-    └── StageFailed                  a stage failed after all its attempts; ``cause``
+    ├── StageFailed                  a stage failed after all its attempts; ``cause``
+    └── EngineError                  the workflow engine cannot be reached or refused
 """
 
 from __future__ import annotations
@@ -108,6 +110,20 @@ class ModelError(StepRuntimeError):
         super().__init__(message)
 
 
+class MediaError(StepRuntimeError):
+    """A media tool failed or is missing; the message carries the tool's own words.
+
+    A tool that exited with an error fails the same way again, so only one killed
+    by a signal (``returncode`` below zero) is worth another attempt.
+    """
+
+    def __init__(self, tool: str, message: str, *, returncode: int | None = None):
+        self.tool = tool
+        self.returncode = returncode
+        self.retryable = returncode is not None and returncode < 0
+        super().__init__(message)
+
+
 class StageTimeout(StepRuntimeError):
     """One attempt of a stage ran past the step's time limit."""
 
@@ -141,13 +157,19 @@ class StageFailed(StepRuntimeError):
         super().__init__(f"stage {stage} failed after {attempts} {plural}: {cause}")
 
 
+class EngineError(StepRuntimeError):
+    """The workflow engine (Temporal) cannot be reached, or it refused a request."""
+
+
 __all__ = [
     "ApprovalError",
     "ConfigurationError",
     "DatabaseError",
+    "EngineError",
     "InvalidStoredConfig",
     "JobError",
     "JobNotFound",
+    "MediaError",
     "MissingInput",
     "ModelError",
     "OutputInvalid",

@@ -5,11 +5,13 @@ hashes them, and reuses the latest artifact when the hash matches. Otherwise it 
 the model client (AI stages) or the stage's processor, under the step's own retry
 policy (through tenacity) and time limit, checks the output, and writes the new
 version with the job's status in one transaction. A failure marks the job FAILED and
-writes no artifact.
+writes no artifact. Under a workflow engine the engine retries: the executor then
+makes one numbered attempt per call, and the engine marks the job FAILED at the end.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -19,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from stepgen_runtime.attempts import run_attempts
+from stepgen_runtime.attempts import run_attempts, run_once
 from stepgen_runtime.blobs import BlobStore
 from stepgen_runtime.clients.base import ModelClient, ModelRequest
 from stepgen_runtime.configs import ConfigService, PromptConfig
@@ -87,8 +89,17 @@ class Executor:
         self._sleep = sleep
         self._clock = clock
 
-    def run_stage(self, job_id: str, stage: str) -> StageRun:
-        """Run ``stage`` of ``job_id``, or reuse its output; raise when it fails."""
+    def run_stage(
+        self, job_id: str, stage: str, *, attempt: int | None = None
+    ) -> StageRun:
+        """Run ``stage`` of ``job_id``, or reuse its output; raise when it fails.
+
+        By default the executor retries under the step's policy and marks the job
+        FAILED when the stage fails. Given ``attempt``, an outside retrier (a
+        workflow engine) applies the policy: the executor makes that one attempt
+        under the step's time limit, records its number, and leaves marking the
+        job FAILED to the retrier, which alone knows whether another attempt comes.
+        """
         step = self.registry.get(stage)
         stage = str(step.stage)
         started = self._clock()
@@ -110,11 +121,11 @@ class Executor:
             else:
                 self.store.set_state(job_id, "RUNNING", stage)
                 context = self._context(job_id, step, config, inputs, digest)
-                produced, attempts = run_attempts(
-                    job_id,
-                    step,
-                    lambda: self._attempt(context),
-                    self._sleep,
+                call = functools.partial(self._attempt, context)
+                produced, attempts = (
+                    run_attempts(job_id, step, call, self._sleep)
+                    if attempt is None
+                    else run_once(job_id, step, call, attempt)
                 )
                 meta = self._meta(step, config, inputs, digest, attempts)
             recorded = self.store.record_output(
@@ -131,7 +142,8 @@ class Executor:
         except (DatabaseError, JobNotFound):
             raise
         except StepRuntimeError as error:
-            self.store.set_state(job_id, "FAILED", stage, str(error))
+            if attempt is None:
+                self.store.set_state(job_id, "FAILED", stage, str(error))
             logger.warning(
                 "job %s stage %s failed in %.3f s: %s",
                 job_id,

@@ -19,6 +19,7 @@ import pytest
 from stepgen_runtime.app import Runtime, open_runtime
 from stepgen_runtime.clients import ModelRequest, OfflineClient
 from stepgen_runtime.errors import ModelError
+from stepgen_runtime.processors import STANDIN
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ROOT / "samples" / "lessons"
@@ -82,11 +83,16 @@ def sleeps() -> Sleeps:
 def open_rt(
     db_url: str, tmp_path: Path, sleeps: Sleeps
 ) -> Iterator[Callable[..., Runtime]]:
-    """Open runtimes on ``db_url`` with blobs in ``tmp_path``; closed after the test."""
+    """Open runtimes on ``db_url`` with blobs in ``tmp_path``; closed after the test.
+
+    Their processors are the quick stand-ins (``STANDIN``) unless a test passes
+    others: the tests of real media ask for ``BUILTIN`` or ``media_processors``.
+    """
     opened: list[Runtime] = []
 
     def make(**options: Any) -> Runtime:
         options.setdefault("blobs_dir", tmp_path / "blobs")
+        options.setdefault("processors", STANDIN)
         options.setdefault("sleep", sleeps)
         runtime = open_runtime(db_url, **options)
         opened.append(runtime)

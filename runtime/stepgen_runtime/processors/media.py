@@ -1,4 +1,4 @@
-"""Simple built-in media files: a WAV tone track and flat PNG slides.
+"""The stand-ins' media files: a WAV tone track and flat PNG slides.
 
 They stand in for real speech and slide rendering, written with the standard library
 only: the audio's length follows the narration's length, and each slide shows its
