@@ -109,8 +109,7 @@ class Executor:
         try:
             config = self.configs.resolve(stage)
             inputs = gather_inputs(self.store, self.registry, job, step)
-            producer = self.client.name if step.is_ai else None
-            digest = inputs_hash(inputs, config, step.version, producer)
+            digest = inputs_hash(inputs, config, step.version, self._producer(step))
             kind = step.output.artifact_type
             latest = self.store.latest_artifact(job_id, stage, kind)
             if latest is not None and latest.inputs_hash == digest:
@@ -236,6 +235,19 @@ class Executor:
         )
         return Produced(self.client.complete(request))
 
+    def _producer(self, step: StepDefinition) -> str:
+        """Who makes the stage's output: the model client, or the processor by name.
+
+        It is part of the inputs hash, so work made by one processor (stand-in media,
+        say) is never reused when another (the real media tools) is asked for.
+        """
+        if step.is_ai:
+            return str(self.client.name)
+        processor = self.processors[step.stage]
+        module = getattr(processor, "__module__", type(processor).__module__)
+        name = getattr(processor, "__qualname__", type(processor).__qualname__)
+        return f"processor:{module}.{name}"
+
     def _meta(
         self,
         step: StepDefinition,
@@ -254,5 +266,5 @@ class Executor:
             "generatedAt": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "sourceVersions": inputs.source_versions,
             "attempts": attempts,
-            "producedBy": self.client.name if step.is_ai else "processor",
+            "producedBy": self._producer(step),
         }
