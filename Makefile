@@ -8,7 +8,7 @@ TSC := node_modules/.bin/tsc
 TS_BUILD := build/typescript
 GENERATED_PY := $(patsubst %/py.typed,%,$(wildcard generated/python/*/py.typed))
 
-.PHONY: install media-tools generate check lint typecheck test test-ts golden parity clean
+.PHONY: install media-tools generate check lint typecheck test test-ts golden parity bench clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -60,6 +60,9 @@ test: media-tools $(STAMP) $(NODE_STAMP) check lint typecheck test-ts
 
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --write docs/benchmarks.md
 
 parity: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m tests.parity.report --write docs/parity.md

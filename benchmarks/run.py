@@ -282,6 +282,27 @@ def table(figures: list[Figure]) -> list[str]:
     return lines
 
 
+PROFILE_NOTES = [
+    "## What the profiles show (cProfile, `-X importtime`)",
+    "",
+    "- From scratch, about two thirds of datamodel-codegen's own time is importing and",
+    "  warming itself up. stepgen forks a worker that does that while the parent loads",
+    "  and checks the manifest and renders the templates (which write black-stable",
+    "  code, so black runs only on the models module, and only when a line is too",
+    "  long). What is left is the model generator working on twice the classes the",
+    "  peer makes (the stage input models too) with stricter options.",
+    "- After a prompt edit the models module and every unchanged file are reused from",
+    "  the last generation; the remaining half second is the interpreter with click,",
+    "  jinja2 and jsonschema (about a quarter of a second), the meta-schema check with",
+    "  the jsonschema library (about 0.09 s for the nine-stage manifest) and rendering",
+    "  all templates again. Closing the gap needs a compiled meta-schema check and",
+    "  per-stage reuse of rendered files keyed by each stage's inputs.",
+    "- The executor's extra cost per stage over the hand-written baseline is the",
+    "  configuration lookup, the canonical-JSON inputs hash and its reuse query, the",
+    "  approval rows and the job's stage bookkeeping, each a database round trip.",
+]
+
+
 def report(figures: list[Figure], runs: int, notes: list[str]) -> str:
     """The whole benchmarks page."""
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -295,6 +316,8 @@ def report(figures: list[Figure], runs: int, notes: list[str]) -> str:
         *table(figures),
         "",
         *notes,
+        "",
+        *PROFILE_NOTES,
     ]
     return "\n".join(lines) + "\n"
 
@@ -316,3 +339,7 @@ def main() -> None:
     if arguments.write:
         arguments.write.write_text(report(figures, arguments.runs, notes), "utf-8")
         print(f"wrote {arguments.write}")
+
+
+if __name__ == "__main__":
+    main()
