@@ -8,6 +8,7 @@ dropped at the end.
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,7 +26,25 @@ ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ROOT / "samples" / "lessons"
 DDL = Path(__file__).parent / "fixtures" / "prisma_schema.sql"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+STAGES = [
+    "PLAN",
+    "OUTLINE",
+    "STORYBOARD",
+    "NARRATION",
+    "PAGES",
+    "TTS",
+    "RENDER",
+    "MERGE",
+    "DONE",
+]
 TABLES = '"Artifact", "Approval", "PromptStageActive", "PromptStageConfig", "Job"'
+
+
+def job_of(stdout: str) -> str:
+    """The job id ``stepgen run`` printed."""
+    match = re.search(r"^job ([0-9a-f-]{36}) for ", stdout, re.MULTILINE)
+    assert match, stdout
+    return match.group(1)
 
 
 def create_pg_database(apply_ddl: bool = True) -> str:

@@ -10,25 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import invoke
-from tests.runtime.conftest import LESSONS
-
-STAGES = [
-    "PLAN",
-    "OUTLINE",
-    "STORYBOARD",
-    "NARRATION",
-    "PAGES",
-    "TTS",
-    "RENDER",
-    "MERGE",
-    "DONE",
-]
-
-
-def job_of(stdout: str) -> str:
-    match = re.search(r"^job ([0-9a-f-]{36}) for ", stdout, re.MULTILINE)
-    assert match, stdout
-    return match.group(1)
+from tests.runtime.conftest import LESSONS, STAGES, job_of
 
 
 def test_nine_stages_with_approvals_through_the_cli(

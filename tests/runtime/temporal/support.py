@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -14,24 +13,6 @@ from stepgen_runtime.app import open_runtime
 from tests.runtime.conftest import LESSONS
 
 LESSON = str(LESSONS / "fractions.md")
-STAGES = [
-    "PLAN",
-    "OUTLINE",
-    "STORYBOARD",
-    "NARRATION",
-    "PAGES",
-    "TTS",
-    "RENDER",
-    "MERGE",
-    "DONE",
-]
-
-
-def job_of(stdout: str) -> str:
-    """The job id ``stepgen run`` printed."""
-    match = re.search(r"^job ([0-9a-f-]{36}) for ", stdout, re.MULTILINE)
-    assert match, stdout
-    return match.group(1)
 
 
 def state(db_url: str, job_id: str) -> dict[str, Any]:

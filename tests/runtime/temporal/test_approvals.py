@@ -11,8 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.conftest import invoke
+from tests.runtime.conftest import STAGES, job_of
 from tests.runtime.temporal.conftest import Setup, stepgen
-from tests.runtime.temporal.support import LESSON, STAGES, job_of, state
+from tests.runtime.temporal.support import LESSON, state
 
 MakeSetup = Callable[[str], Setup]
 

@@ -20,15 +20,9 @@ import pytest
 from stepgen_runtime.app import open_runtime
 from stepgen_runtime.db.tables import job
 
+from tests.runtime.conftest import STAGES, job_of
 from tests.runtime.temporal.conftest import ENV, SCRIPTS, Setup
-from tests.runtime.temporal.support import (
-    LESSON,
-    STAGES,
-    attempts,
-    calls,
-    job_of,
-    state,
-)
+from tests.runtime.temporal.support import LESSON, attempts, calls, state
 
 MakeSetup = Callable[[str], Setup]
 QUICK = "tests.runtime.temporal.quick_steps"

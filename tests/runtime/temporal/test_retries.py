@@ -14,15 +14,14 @@ from collections.abc import Callable
 import pytest
 from stepgen_runtime.registry import StepRegistry
 
+from tests.runtime.conftest import STAGES, job_of
 from tests.runtime.temporal.conftest import Setup, stepgen
 from tests.runtime.temporal.support import (
     LESSON,
-    STAGES,
     attempts,
     calls,
     duration,
     gaps,
-    job_of,
     scheduled,
     state,
 )
