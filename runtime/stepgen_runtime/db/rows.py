@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 import sqlalchemy as sa
 
@@ -21,8 +21,23 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+class FromRow:
+    """Rows copied field by field: ``created_at`` is read from the column ``createdAt``."""
+
+    @classmethod
+    def from_row(cls, row: sa.Row[Any]) -> Self:
+        """Copy a row of the table this class describes."""
+        values = row._mapping
+        return cls(**{item.name: values[_column(item.name)] for item in fields(cls)})  # type: ignore[arg-type]
+
+
+def _column(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
 @dataclass(frozen=True)
-class Job:
+class Job(FromRow):
     """A row of ``Job``."""
 
     id: str
@@ -35,25 +50,9 @@ class Job:
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def from_row(cls, row: sa.Row[Any]) -> Job:
-        """Copy a ``Job`` row."""
-        values = row._mapping
-        return cls(
-            id=values["id"],
-            user_id=values["userId"],
-            status=values["status"],
-            current_stage=values["currentStage"],
-            config=values["config"],
-            stage_status=values["stageStatus"],
-            error=values["error"],
-            created_at=values["createdAt"],
-            updated_at=values["updatedAt"],
-        )
-
 
 @dataclass(frozen=True)
-class Artifact:
+class Artifact(FromRow):
     """A row of ``Artifact``."""
 
     id: str
@@ -73,26 +72,9 @@ class Artifact:
         value = (self.meta or {}).get("inputsHash")
         return value if isinstance(value, str) else None
 
-    @classmethod
-    def from_row(cls, row: sa.Row[Any]) -> Artifact:
-        """Copy an ``Artifact`` row."""
-        values = row._mapping
-        return cls(
-            id=values["id"],
-            job_id=values["jobId"],
-            stage=values["stage"],
-            type=values["type"],
-            version=values["version"],
-            content=values["content"],
-            blob_url=values["blobUrl"],
-            meta=values["meta"],
-            created_by=values["createdBy"],
-            created_at=values["createdAt"],
-        )
-
 
 @dataclass(frozen=True)
-class Approval:
+class Approval(FromRow):
     """A row of ``Approval``."""
 
     id: str
@@ -103,23 +85,9 @@ class Approval:
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def from_row(cls, row: sa.Row[Any]) -> Approval:
-        """Copy an ``Approval`` row."""
-        values = row._mapping
-        return cls(
-            id=values["id"],
-            job_id=values["jobId"],
-            stage=values["stage"],
-            status=values["status"],
-            comment=values["comment"],
-            created_at=values["createdAt"],
-            updated_at=values["updatedAt"],
-        )
-
 
 @dataclass(frozen=True)
-class StoredConfig:
+class StoredConfig(FromRow):
     """A row of ``PromptStageConfig``."""
 
     id: str
@@ -132,20 +100,3 @@ class StoredConfig:
     meta: Any
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def from_row(cls, row: sa.Row[Any]) -> StoredConfig:
-        """Copy a ``PromptStageConfig`` row."""
-        values = row._mapping
-        return cls(
-            id=values["id"],
-            stage=values["stage"],
-            model=values["model"],
-            temperature=values["temperature"],
-            prompt=values["prompt"],
-            tools=values["tools"],
-            schema=values["schema"],
-            meta=values["meta"],
-            created_at=values["createdAt"],
-            updated_at=values["updatedAt"],
-        )
