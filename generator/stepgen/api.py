@@ -21,11 +21,14 @@ if TYPE_CHECKING:
     from stepgen.writer import WriteResult
 
 
-def validate(manifest: Path) -> Pipeline:
-    """Check the manifest; return its model or raise ManifestInvalid."""
+def validate(manifest: Path, conforming: str | None = None) -> Pipeline:
+    """Check the manifest; return its model or raise ManifestInvalid.
+
+    ``conforming``: the hash of a manifest text known to pass the meta-schema.
+    """
     from stepgen.manifest import load_pipeline
 
-    return load_pipeline(manifest, display=shown(manifest))
+    return load_pipeline(manifest, display=shown(manifest), conforming=conforming)
 
 
 def render_pipeline(
@@ -43,7 +46,12 @@ def render_pipeline(
     try:
         from stepgen.build import Memo, render_tree
 
-        pipeline = validate(manifest)
+        # The meta-schema verdict of the manifest text the last generation was made
+        # from, by this same generator, still holds.
+        conforming = None
+        if previous is not None and not fresh:
+            conforming = previous.inputs.get(manifest.name)
+        pipeline = validate(manifest, conforming)
         memo = Memo(out, previous, fingerprint)
         try:
             files, keys = render_tree(pipeline, memo, worker)

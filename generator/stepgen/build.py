@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from stepgen.emit.content import Content, Helper
+from stepgen.emit.content import Content, Deferred, Helper, Rendered
 from stepgen.emit.docs import emit_docs
 from stepgen.emit.python import emit_python
 from stepgen.emit.typescript import emit_typescript
@@ -51,8 +51,9 @@ def render_tree(
 ) -> tuple[dict[str, bytes], dict[str, str]]:
     """Every generated file as final bytes, and the key each costly file was made from.
 
-    Templates write Python exactly as black leaves it (a test holds them to that);
-    produced modules come formatted.
+    Costly work that cannot be reused is started first, so that ``helper`` does it
+    while the templates render. Templates write Python exactly as black leaves it (a
+    test holds them to that); produced modules come formatted.
     """
     contents: dict[str, Content] = {}
     for emitter in EMITTERS:
@@ -60,14 +61,20 @@ def render_tree(
     memo = memo or Memo()
     files: dict[str, bytes] = {}
     keys: dict[str, str] = {}
-    for path, content in sorted(contents.items()):
+    pending: dict[str, Callable[[], str]] = {}
+    for path, content in contents.items():
+        if isinstance(content, Deferred):
+            keys[path] = content.key
+            reused = memo.reuse(path, content.key)
+            if reused is not None:
+                files[path] = reused
+            else:
+                pending[path] = content.start(helper)
+    for path, content in contents.items():
         if isinstance(content, str):
             files[path] = content.encode("utf-8")
-            continue
-        keys[path] = content.key
-        reused = memo.reuse(path, content.key)
-        if reused is not None:
-            files[path] = reused
-            continue
-        files[path] = content.produce(helper).encode("utf-8")
-    return files, keys
+        elif isinstance(content, Rendered):
+            files[path] = content.make().encode("utf-8")
+    for path, finish in pending.items():
+        files[path] = finish().encode("utf-8")
+    return dict(sorted(files.items())), keys

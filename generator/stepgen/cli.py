@@ -74,7 +74,40 @@ format_option = click.option(
 )
 
 
-@click.group()
+class _Commands(click.Group):
+    """The command group; the runtime, diff and Temporal commands load on first use.
+
+    They pull in the runtime's option handling and asyncio, which the generator's
+    commands never need, so ``generate``, ``check`` and ``validate`` start without them.
+    """
+
+    _extended = False
+
+    def _extend(self) -> None:
+        if self._extended:
+            return
+        self._extended = True
+        from stepgen.commands_diff import register as register_diff
+        from stepgen.commands_runtime import register
+        from stepgen.commands_temporal import register as register_temporal
+
+        register(self)
+        register_diff(self)
+        register_temporal(self)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``, loading the others when it is not built in."""
+        if cmd_name not in self.commands:
+            self._extend()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, sorted."""
+        self._extend()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=_Commands)
 @click.version_option(package_name="stepgen")
 def main() -> None:
     """Generate typed step packages from one pipeline manifest, and check them."""
@@ -241,16 +274,3 @@ def _prisma_findings(settings: Settings, prisma_path: str | None) -> list[str]:
     except (OSError, UnicodeDecodeError) as error:
         _fail(f"cannot read {prisma_path}: {error}")
     return compare_enums(run_validate(settings.manifest), read_enums(text))
-
-
-from stepgen.commands_runtime import register  # noqa: E402
-
-register(main)
-
-from stepgen.commands_diff import register as register_diff  # noqa: E402
-
-register_diff(main)
-
-from stepgen.commands_temporal import register as register_temporal  # noqa: E402
-
-register_temporal(main)

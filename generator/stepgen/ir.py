@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from stepgen_runtime.naming import field_name, job_variable, source_variable
@@ -78,7 +79,7 @@ class Stage:
         """JSON pointer of this stage in the manifest."""
         return f"/stages/{self.index}"
 
-    @property
+    @cached_property
     def field_name(self) -> str:
         """Name of the input property that carries this stage's output to readers."""
         return field_name(self.stage)
@@ -88,12 +89,12 @@ class Stage:
         """Name of the generated module of this stage."""
         return self.stage.lower()
 
-    @property
+    @cached_property
     def input_model(self) -> str:
         """Class name of the stage's input model."""
         return f"{pascal_case(self.stage)}Input"
 
-    @property
+    @cached_property
     def output_model(self) -> str:
         """Class name of the stage's output model (its ``$defs`` name when referenced)."""
         target = _local_ref(self.output_schema)
@@ -134,6 +135,8 @@ class Pipeline:
     stages: tuple[Stage, ...]
     inputs: dict[str, bytes] = field(default_factory=dict)
     locate: Callable[[str, str, str], Problem] | None = field(default=None, repr=False)
+    # Values the emitters derive from this model and share, made once each.
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def problem(self, pointer: str, code: str, message: str) -> Problem:
         """A problem located in the manifest this pipeline was read from."""
@@ -150,15 +153,34 @@ class Pipeline:
                 return f"{stage.pointer}/output/schema"
         return f"/$defs/{name}" if name in self.defs else ""
 
+    @cached_property
+    def _by_name(self) -> dict[str, Stage]:
+        found: dict[str, Stage] = {}
+        for stage in self.stages:
+            found.setdefault(stage.stage, stage)
+        return found
+
+    @cached_property
+    def _readers(self) -> dict[str, list[str]]:
+        readers: dict[str, list[str]] = {}
+        for stage in self.stages:
+            for source in dict.fromkeys(stage.sources):
+                readers.setdefault(source, []).append(stage.stage)
+        return readers
+
     def stage(self, name: str) -> Stage:
         """Return the stage called ``name``."""
-        for stage in self.stages:
-            if stage.stage == name:
-                return stage
-        raise KeyError(name)
+        return self._by_name[name]
 
     def all_defs(self) -> dict[str, Any]:
-        """The ``$defs`` with every enum added, as the generated schemas see them."""
+        """The ``$defs`` with every enum added, as the generated schemas see them.
+
+        Made once and shared: treat it as read-only.
+        """
+        return self._all_defs
+
+    @cached_property
+    def _all_defs(self) -> dict[str, Any]:
         merged: dict[str, Any] = {
             name: {"enum": list(values)} for name, values in sorted(self.enums.items())
         }
@@ -167,7 +189,7 @@ class Pipeline:
 
     def variables(self, stage: Stage) -> list[str]:
         """The ``<variables>`` a prompt of ``stage`` must mention, in input order."""
-        known = {other.stage: other for other in self.stages}
+        known = self._by_name
         found = [
             variable_for_source(known[source])
             for source in stage.sources
@@ -182,4 +204,4 @@ class Pipeline:
 
     def dependents(self, name: str) -> list[str]:
         """Stages that read the output of ``name``."""
-        return [stage.stage for stage in self.stages if name in stage.sources]
+        return list(self._readers.get(name, ()))

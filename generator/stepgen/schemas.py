@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -70,19 +69,47 @@ def with_safe_integers(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def _safe_copy(schema: Any) -> Any:
-    copied = copy.deepcopy(schema)
-    for _, node in walk_schema(copied):
-        if isinstance(node, dict):
-            with_safe_integers(node)
-    return copied
+    """A copy of the JSON value ``schema`` whose integer schemas hold the safe range."""
+    if isinstance(schema, list):
+        return [_safe_copy(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    copied = {key: _copy_json(value) for key, value in schema.items()}
+    for word in ("items", "additionalProperties"):
+        if word in schema:
+            copied[word] = _safe_copy(schema[word])
+    if isinstance(schema.get("anyOf"), list):
+        copied["anyOf"] = [_safe_copy(child) for child in schema["anyOf"]]
+    if isinstance(schema.get("properties"), dict):
+        copied["properties"] = {
+            name: _safe_copy(child) for name, child in schema["properties"].items()
+        }
+    return with_safe_integers(copied)
+
+
+def _copy_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(item) for item in value]
+    return value
 
 
 def bundle(pipeline: Pipeline, schema: Any) -> dict[str, Any]:
     """A standalone JSON Schema: ``schema`` plus the ``$defs`` it uses.
 
     Integers carry the safe-range bounds every generated model enforces, so that the
-    published schema states the whole contract.
+    published schema states the whole contract. Emitters share one bundle of each
+    schema of the pipeline: treat it as read-only.
     """
+    cache: dict[int, dict[str, Any]] = pipeline.derived.setdefault("bundles", {})
+    found = cache.get(id(schema))
+    if found is None:
+        found = cache[id(schema)] = _bundle(pipeline, schema)
+    return found
+
+
+def _bundle(pipeline: Pipeline, schema: Any) -> dict[str, Any]:
     defs = pipeline.all_defs()
     result: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
     root = ref_target(schema)

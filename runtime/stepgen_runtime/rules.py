@@ -14,12 +14,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
-from stepgen_runtime.definitions import StepDefinition
+if TYPE_CHECKING:
+    from stepgen_runtime.definitions import StepDefinition
 
 PLACEHOLDER = re.compile(r"\{\{|\}\}")
 
@@ -128,6 +126,9 @@ def schema_problems(schema: Any) -> list[str]:
 @lru_cache(maxsize=256)
 def _schema_problems(text: str) -> tuple[str, ...]:
     # Checking a schema against the meta-schema is slow; definitions repeat theirs.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     schema = json.loads(text)
     try:
         Draft202012Validator.check_schema(schema)

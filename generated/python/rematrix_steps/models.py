@@ -41,21 +41,6 @@ class ArtifactSummary(SchemaModel):
     """
 
 
-class Bullet(RootModel[StrictStr]):
-    root: Annotated[StrictStr, Field(min_length=1)]
-    """
-    A string with at least one character.
-    """
-
-
-class DoneInput(SchemaModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    merge: MergeOutput
-    jobId: Uuid
-
-
 class DoneOutput(SchemaModel):
     """
     Completion record of the job.
@@ -101,14 +86,6 @@ class DoneSummary(SchemaModel):
     """
 
 
-class MergeInput(SchemaModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    render: RenderOutput
-    tts: TtsOutput
-
-
 class MergeOutput(SchemaModel):
     """
     Metadata of the final video combining slide images and narration audio.
@@ -137,24 +114,6 @@ class MergeOutput(SchemaModel):
     videoUrl: StrictStr | None
     """
     URL of the uploaded video, or null if not uploaded.
-    """
-
-
-class NarrationHint(RootModel[StrictStr]):
-    root: Annotated[StrictStr, Field(min_length=1)]
-    """
-    A string with at least one character.
-    """
-
-
-class NarrationInput(SchemaModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    storyboard: StoryboardOutput
-    markdown: Annotated[StrictStr, Field(min_length=1)]
-    """
-    A string with at least one character.
     """
 
 
@@ -190,17 +149,6 @@ class NarrationPage(SchemaModel):
     """
 
 
-class OutlineInput(SchemaModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    plan: PlanOutput
-    markdown: Annotated[StrictStr, Field(min_length=1)]
-    """
-    A string with at least one character.
-    """
-
-
 class OutlineOutput(SchemaModel):
     """
     Titled outline of the lesson, split into sections.
@@ -231,18 +179,82 @@ class OutlineSection(SchemaModel):
     """
     Section title.
     """
-    bullets: Annotated[list[Bullet], Field(min_length=1)]
+    bullets: Annotated[list[OutlineSectionBullet], Field(min_length=1)]
     """
     Key points of the section.
     """
 
 
-class PagesInput(SchemaModel):
+class OutlineSectionBullet(RootModel[StrictStr]):
+    root: Annotated[StrictStr, Field(min_length=1)]
+    """
+    A string with at least one character.
+    """
+
+
+class Resolution(SchemaModel):
+    """
+    Video frame size.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    storyboard: StoryboardOutput
-    narration: NarrationOutput
+    width: Annotated[Literal[1280], Field(ge=-9007199254740991, le=9007199254740991)]
+    """
+    Frame width in pixels.
+    """
+    height: Annotated[Literal[720], Field(ge=-9007199254740991, le=9007199254740991)]
+    """
+    Frame height in pixels.
+    """
+
+
+class Slide(SchemaModel):
+    """
+    Content of one rendered slide.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    title: Annotated[StrictStr, Field(min_length=1)]
+    """
+    Slide title.
+    """
+    bullets: Annotated[list[SlideBullet], Field(max_length=8, min_length=1)]
+    """
+    Between one and eight bullet points.
+    """
+
+
+class SlideBullet(RootModel[StrictStr]):
+    root: Annotated[StrictStr, Field(min_length=1)]
+    """
+    A string with at least one character.
+    """
+
+
+class Theme(SchemaModel):
+    """
+    Colour theme shared by all slides.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    primary: Annotated[StrictStr, Field(pattern="^#[0-9A-Fa-f]{6}$")]
+    """
+    Accent colour for titles and highlights.
+    """
+    background: Annotated[StrictStr, Field(pattern="^#[0-9A-Fa-f]{6}$")]
+    """
+    Slide background colour.
+    """
+    text: Annotated[StrictStr, Field(pattern="^#[0-9A-Fa-f]{6}$")]
+    """
+    Body text colour.
+    """
 
 
 class PagesOutput(SchemaModel):
@@ -257,16 +269,6 @@ class PagesOutput(SchemaModel):
     slides: Annotated[list[Slide], Field(min_length=1)]
     """
     Slides in order.
-    """
-
-
-class PlanInput(SchemaModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    markdown: Annotated[StrictStr, Field(min_length=1)]
-    """
-    A string with at least one character.
     """
 
 
@@ -294,13 +296,6 @@ class PlanOutput(SchemaModel):
     """
     Open questions for the reviewer; empty when none.
     """
-
-
-class RenderInput(SchemaModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    pages: PagesOutput
 
 
 class RenderOutput(SchemaModel):
@@ -351,49 +346,6 @@ class RenderedImage(SchemaModel):
     """
 
 
-class Resolution(SchemaModel):
-    """
-    Video frame size.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    width: Annotated[Literal[1280], Field(ge=-9007199254740991, le=9007199254740991)]
-    """
-    Frame width in pixels.
-    """
-    height: Annotated[Literal[720], Field(ge=-9007199254740991, le=9007199254740991)]
-    """
-    Frame height in pixels.
-    """
-
-
-class Slide(SchemaModel):
-    """
-    Content of one rendered slide.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    title: Annotated[StrictStr, Field(min_length=1)]
-    """
-    Slide title.
-    """
-    bullets: Annotated[list[Bullet], Field(max_length=8, min_length=1)]
-    """
-    Between one and eight bullet points.
-    """
-
-
-class StoryboardInput(SchemaModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    outline: OutlineOutput
-
-
 class StoryboardOutput(SchemaModel):
     """
     Slide-by-slide storyboard.
@@ -420,43 +372,28 @@ class StoryboardPage(SchemaModel):
     """
     1-based slide number.
     """
-    visual: Annotated[list[VisualItem], Field(min_length=1)]
+    visual: Annotated[list[StoryboardPageVisualItem], Field(min_length=1)]
     """
     Elements shown on the slide.
     """
-    narrationHints: Annotated[list[NarrationHint], Field(min_length=1)]
+    narrationHints: Annotated[list[StoryboardPageNarrationHint], Field(min_length=1)]
     """
     Points the narration of this slide should make.
     """
 
 
-class Theme(SchemaModel):
+class StoryboardPageNarrationHint(RootModel[StrictStr]):
+    root: Annotated[StrictStr, Field(min_length=1)]
     """
-    Colour theme shared by all slides.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    primary: Annotated[StrictStr, Field(pattern="^#[0-9A-Fa-f]{6}$")]
-    """
-    Accent colour for titles and highlights.
-    """
-    background: Annotated[StrictStr, Field(pattern="^#[0-9A-Fa-f]{6}$")]
-    """
-    Slide background colour.
-    """
-    text: Annotated[StrictStr, Field(pattern="^#[0-9A-Fa-f]{6}$")]
-    """
-    Body text colour.
+    A string with at least one character.
     """
 
 
-class TtsInput(SchemaModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    narration: NarrationOutput
+class StoryboardPageVisualItem(RootModel[StrictStr]):
+    root: Annotated[StrictStr, Field(min_length=1)]
+    """
+    A string with at least one character.
+    """
 
 
 class TtsOutput(SchemaModel):
@@ -483,8 +420,78 @@ class TtsOutput(SchemaModel):
     """
 
 
-class VisualItem(RootModel[StrictStr]):
-    root: Annotated[StrictStr, Field(min_length=1)]
+class PlanInput(SchemaModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    markdown: Annotated[StrictStr, Field(min_length=1)]
     """
     A string with at least one character.
     """
+
+
+class OutlineInput(SchemaModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    plan: PlanOutput
+    markdown: Annotated[StrictStr, Field(min_length=1)]
+    """
+    A string with at least one character.
+    """
+
+
+class StoryboardInput(SchemaModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    outline: OutlineOutput
+
+
+class NarrationInput(SchemaModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    storyboard: StoryboardOutput
+    markdown: Annotated[StrictStr, Field(min_length=1)]
+    """
+    A string with at least one character.
+    """
+
+
+class PagesInput(SchemaModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    storyboard: StoryboardOutput
+    narration: NarrationOutput
+
+
+class TtsInput(SchemaModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    narration: NarrationOutput
+
+
+class RenderInput(SchemaModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    pages: PagesOutput
+
+
+class MergeInput(SchemaModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    render: RenderOutput
+    tts: TtsOutput
+
+
+class DoneInput(SchemaModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    merge: MergeOutput
+    jobId: Uuid

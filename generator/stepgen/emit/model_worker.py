@@ -2,9 +2,11 @@
 
 Importing datamodel-code-generator and warming it up costs more than reading and
 checking a manifest. On a machine with more than one core, a forked worker does that
-work while the parent loads the manifest and renders the templates; the parent then
-sends the prepared schemas and waits for the module. Without ``fork`` (or on one core)
-nothing is started and the models are made in-process, with the same result.
+work while the parent loads and checks the manifest; the parent sends the prepared
+parts as soon as it has them and renders its templates while the worker generates.
+Once warm, the worker forks a copy of itself (warm too, at no cost) and the two make
+the parts side by side. Without ``fork`` (or on one core) nothing is started and the
+models are made in-process, with the same result.
 """
 
 from __future__ import annotations
@@ -12,13 +14,19 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from stepgen.emit.content import Outcome
+
+if TYPE_CHECKING:
+    from stepgen.emit.model_parts import Part
 
 
 class ModelWorker:
-    """A forked process that turns one prepared schema document into a models module."""
+    """A forked process that turns prepared parts into their models modules."""
 
     def __init__(self, connection: Connection, process: BaseProcess) -> None:
         self._connection = connection
@@ -39,13 +47,22 @@ class ModelWorker:
         child.close()
         return cls(parent, process)
 
-    def generate(self, document: dict[str, Any]) -> tuple[str | None, str | None]:
-        """Send ``document``; return (module source, None) or (None, the generator's error)."""
+    def submit(self, parts: list[Part]) -> Callable[[], Outcome]:
+        """Send ``parts``; the result gives (one module source per part, None) or
+        (None, the generator's error), waiting for the worker."""
         self._used = True
-        self._connection.send_bytes(json.dumps(document).encode("utf-8"))
-        reply = json.loads(self._connection.recv_bytes().decode("utf-8"))
-        self.close()
-        return reply.get("source"), reply.get("error")
+        message = {
+            "parts": [part.as_message() for part in parts],
+            "weights": [part.weight for part in parts],
+        }
+        self._connection.send_bytes(json.dumps(message).encode("utf-8"))
+
+        def result() -> Outcome:
+            reply = json.loads(self._connection.recv_bytes().decode("utf-8"))
+            self.close()
+            return reply.get("sources"), reply.get("error")
+
+        return result
 
     def close(self) -> None:
         """Stop the worker if it was not used, and release the pipe."""
@@ -59,19 +76,80 @@ class ModelWorker:
 
 
 def _serve(connection: Connection) -> None:
+    from stepgen.emit.pydantic_models import run_model_generator
+
+    warm = {"defs": {"Warm": {"type": "object"}}, "external": []}
+    run_model_generator(warm)  # loads and warms up
+    try:
+        message = json.loads(connection.recv_bytes().decode("utf-8"))
+    except EOFError:
+        return
+    parts: list[dict[str, Any]] = message["parts"]
+    mine, theirs = _shares(message["weights"])
+    helper = _fork_helper([parts[index] for index in theirs]) if theirs else None
+    reply = _generate([parts[index] for index in mine])
+    if helper is not None:
+        other = helper()
+        if "error" in reply or "error" in other:
+            reply = {"error": reply.get("error") or other["error"]}
+        else:
+            sources: list[str] = [""] * len(parts)
+            for index, source in zip(mine, reply["sources"], strict=True):
+                sources[index] = source
+            for index, source in zip(theirs, other["sources"], strict=True):
+                sources[index] = source
+            reply = {"sources": sources}
+    connection.send_bytes(json.dumps(reply).encode("utf-8"))
+
+
+def _shares(weights: list[int]) -> tuple[list[int], list[int]]:
+    """Split part indexes into two shares of about equal weight, heaviest first."""
+    mine: list[int] = []
+    theirs: list[int] = []
+    load = [0, 0]
+    for index in sorted(range(len(weights)), key=lambda item: -weights[item]):
+        side = 0 if load[0] <= load[1] else 1
+        (mine if side == 0 else theirs).append(index)
+        load[side] += weights[index]
+    return sorted(mine), sorted(theirs)
+
+
+def _fork_helper(parts: list[dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """Fork this warm process to make ``parts``; the result waits for its reply."""
+    import multiprocessing
+
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:  # the copy: make its parts, reply, and leave at once
+        code = 0
+        try:
+            receiver.close()
+            sender.send_bytes(json.dumps(_generate(parts)).encode("utf-8"))
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    sender.close()
+
+    def result() -> dict[str, Any]:
+        try:
+            reply: dict[str, Any] = json.loads(receiver.recv_bytes().decode("utf-8"))
+        except EOFError:
+            reply = {"error": "the model generator's second process ended early"}
+        os.waitpid(pid, 0)
+        return reply
+
+    return result
+
+
+def _generate(parts: list[dict[str, Any]]) -> dict[str, Any]:
     from datamodel_code_generator import Error
 
     from stepgen.emit.pydantic_models import run_model_generator
 
-    run_model_generator({"$defs": {"Warm": {"type": "object"}}})  # loads and warms up
-    try:
-        document = json.loads(connection.recv_bytes().decode("utf-8"))
-    except EOFError:
-        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            reply = {"source": run_model_generator(document)}
+            return {"sources": [run_model_generator(part) for part in parts]}
         except Error as error:
-            reply = {"error": str(error)}
-    connection.send_bytes(json.dumps(reply).encode("utf-8"))
+            return {"error": str(error)}

@@ -7,14 +7,19 @@ an identifier. Templates never interpolate raw text.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import keyword
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+
+from stepgen.emit.content import Rendered
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 
@@ -40,6 +45,9 @@ def py_string(value: str) -> str:
     literal = repr(value)
     if literal[0] == '"':
         return literal
+    if "'" not in value:
+        # repr left every double quote bare: turning them round would escape each.
+        return literal if '"' in value else f'"{literal[1:-1]}"'
     body = literal[1:-1]
     new_body = _twice(_ESCAPED_SINGLE, r"\1\2'", body)
     new_body = _twice(_UNESCAPED_DOUBLE, r'\1\\"', new_body)
@@ -108,11 +116,35 @@ def identifier(value: str) -> str:
     return value
 
 
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between runs, keyed by each template's source.
+
+    Compiling the templates costs more than rendering them. A cache that cannot be
+    written is only a slower run, never a failed one.
+    """
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Store a compiled template if the cache folder allows it."""
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _template_cache() -> jinja2.BytecodeCache | None:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    folder = Path(base) / "stepgen" / f"templates-jinja2-{jinja2.__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _CompiledTemplates(str(folder))
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """The shared environment: strict about undefined names, exact about whitespace."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        bytecode_cache=_template_cache(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -134,3 +166,8 @@ def environment() -> jinja2.Environment:
 def render(template: str, **context: Any) -> str:
     """Render one template file with ``context``."""
     return environment().get_template(template).render(**context)
+
+
+def later(template: str, **context: Any) -> Rendered:
+    """One template file with ``context``, rendered when the tree is assembled."""
+    return Rendered(functools.partial(render, template, **context))

@@ -3,8 +3,10 @@ and the registry, all from the same intermediate model as the Python package."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from stepgen.emit.content import Rendered
 from stepgen.emit.templating import render, ts_literal
 from stepgen.emit.zod import schema_name, zod
 from stepgen.ir import Pipeline, Stage
@@ -14,38 +16,58 @@ STEP_TYPES = ("AI_GENERATION", "PROCESSING", "MERGE")
 FORMAT_HELPERS = ("codePoints", "isDate", "isDateTime", "isEmail", "isUri", "isUuid")
 
 
-def emit_typescript(pipeline: Pipeline) -> dict[str, str]:
-    """Render every file of the TypeScript package, by path relative to the output root."""
-    schemas = _schemas(pipeline)
-    source = "\n".join(str(schema["expr"]) for schema in schemas)
-    context: dict[str, Any] = {
-        "pipeline": pipeline,
-        "enums": {**pipeline.enums, "StepType": STEP_TYPES},
-        "schemas": schemas,
-        "helpers": [
-            name
-            for name in FORMAT_HELPERS
-            if f"{name}(" in source or f"({name}," in source
-        ],
-        "steps": [_step(pipeline, stage) for stage in pipeline.stages],
-    }
+def emit_typescript(pipeline: Pipeline) -> dict[str, Rendered]:
+    """Every file of the TypeScript package, by path relative to the output root."""
+    context: dict[str, Any] = {"pipeline": pipeline}
+    names = (
+        "package.json",
+        "tsconfig.json",
+        "src/index.ts",
+        "src/enums.ts",
+        "src/formats.ts",
+        "src/definition.ts",
+        "src/schemas.ts",
+        "src/registry.ts",
+    )
     files = {
-        "typescript/package.json": render("typescript/package.json.jinja", **context),
-        "typescript/tsconfig.json": render("typescript/tsconfig.json.jinja", **context),
-        "typescript/src/index.ts": render("typescript/index.ts.jinja", **context),
-        "typescript/src/enums.ts": render("typescript/enums.ts.jinja", **context),
-        "typescript/src/formats.ts": render("typescript/formats.ts.jinja", **context),
-        "typescript/src/definition.ts": render(
-            "typescript/definition.ts.jinja", **context
-        ),
-        "typescript/src/schemas.ts": render("typescript/schemas.ts.jinja", **context),
-        "typescript/src/registry.ts": render("typescript/registry.ts.jinja", **context),
+        f"typescript/{name}": Rendered(
+            functools.partial(_package_file, context, name.rsplit("/", 1)[-1])
+        )
+        for name in names
     }
-    for step in context["steps"]:
-        files[f"typescript/src/steps/{step['module']}.ts"] = render(
-            "typescript/step.ts.jinja", step=step, **context
+    for stage in pipeline.stages:
+        files[f"typescript/src/steps/{stage.module_name}.ts"] = Rendered(
+            functools.partial(_step_file, context, stage)
         )
     return files
+
+
+def _full_context(context: dict[str, Any]) -> dict[str, Any]:
+    """The context every TypeScript template shares, made once on first use."""
+    if "steps" not in context:
+        pipeline: Pipeline = context["pipeline"]
+        schemas = _schemas(pipeline)
+        source = "\n".join(str(schema["expr"]) for schema in schemas)
+        context.update(
+            enums={**pipeline.enums, "StepType": STEP_TYPES},
+            schemas=schemas,
+            helpers=[
+                name
+                for name in FORMAT_HELPERS
+                if f"{name}(" in source or f"({name}," in source
+            ],
+            steps=[_step(pipeline, stage) for stage in pipeline.stages],
+        )
+    return context
+
+
+def _package_file(context: dict[str, Any], name: str) -> str:
+    return render(f"typescript/{name}.jinja", **_full_context(context))
+
+
+def _step_file(context: dict[str, Any], stage: Stage) -> str:
+    full = _full_context(context)
+    return render("typescript/step.ts.jinja", step=full["steps"][stage.index], **full)
 
 
 def _schemas(pipeline: Pipeline) -> list[dict[str, str | None]]:

@@ -7,14 +7,16 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import stepgen_runtime
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
 
 from stepgen.errors import Problem
 from stepgen.manifest.source import Document, pointer_of
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 META_SCHEMA_PATH = Path(stepgen_runtime.__file__).with_name("stepgen.schema.json")
 _JSON_TYPES = {
@@ -37,6 +39,8 @@ def meta_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     schema = meta_schema()
     return Draft202012Validator(
         schema, format_checker=Draft202012Validator.FORMAT_CHECKER
@@ -104,6 +108,8 @@ def _closest_branch(error: ValidationError) -> ValidationError | None:
 
     A branch whose ``type`` the value has failed on something deeper; prefer it.
     """
+    from jsonschema.exceptions import best_match
+
     candidates = [item for item in error.context or () if item.validator != "type"]
     if not candidates:
         best: ValidationError | None = best_match(error.context or [])

@@ -22,14 +22,33 @@ from stepgen.schemas import ref_target, walk_schema
 SURROGATE = re.compile("[\ud800-\udfff]")
 IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 RESERVED_DEFS = frozenset(
-    {"JobStage", "ArtifactType", "JobStatus", "ApprovalStatus", "StepType"}
+    {
+        "JobStage",
+        "ArtifactType",
+        "JobStatus",
+        "ApprovalStatus",
+        "StepType",
+        "StepgenInputFields",
+    }
 )
 
 Report = Callable[[str, str, str], None]
 
 
-def check_rules(pipeline: Pipeline, document: Document) -> list[Problem]:
-    """Return every pipeline rule the manifest breaks."""
+def check_rules(
+    pipeline: Pipeline, document: Document, *, prompts_only: bool = False
+) -> list[Problem]:
+    """Return every pipeline rule the manifest breaks.
+
+    With ``prompts_only``, for a manifest text known to keep every other rule, only
+    the prompts are checked: they are the part that lives in other files.
+    """
+    if prompts_only:
+        return [
+            problem
+            for stage in pipeline.stages
+            for problem in _check_prompt(pipeline, stage, document)
+        ]
     problems: list[Problem] = []
 
     def report(pointer: str, code: str, message: str) -> None:
@@ -67,6 +86,7 @@ def _all_schemas(pipeline: Pipeline) -> Iterator[tuple[str, Any]]:
 
 def _check_identifiers(pipeline: Pipeline, report: Report) -> None:
     seen: dict[str, int] = {}
+    names = _DerivedNames()
     for stage in pipeline.stages:
         where = f"{stage.pointer}/stage"
         if not IDENTIFIER.match(stage.stage):
@@ -83,8 +103,9 @@ def _check_identifiers(pipeline: Pipeline, report: Report) -> None:
                 f"stage {stage.stage!r} is already stage {first}",
             )
         elif IDENTIFIER.match(stage.stage):
-            _check_derived_names(pipeline, stage, report)
+            _check_derived_names(pipeline, stage, names, report)
         seen.setdefault(stage.stage, stage.index)
+        names.add(stage)
     for name, values in pipeline.enums.items():
         if name == "JobStage":
             continue
@@ -101,7 +122,35 @@ def _check_identifiers(pipeline: Pipeline, report: Report) -> None:
                 report(f"{stage.pointer}/output/type", "unknown-artifact-type", message)
 
 
-def _check_derived_names(pipeline: Pipeline, stage: Stage, report: Report) -> None:
+class _DerivedNames:
+    """The generated names of the stages seen so far, to find clashes in one pass."""
+
+    def __init__(self) -> None:
+        self._owners: dict[tuple[str, str], list[Stage]] = {}
+
+    def add(self, stage: Stage) -> None:
+        """Record the generated names of ``stage``."""
+        for key in self._keys(stage):
+            self._owners.setdefault(key, []).append(stage)
+
+    def clashes(self, stage: Stage) -> list[Stage]:
+        """Earlier stages, by another name, whose generated names ``stage`` shares."""
+        found = {
+            other.index: other
+            for key in self._keys(stage)
+            for other in self._owners.get(key, ())
+            if other.stage != stage.stage
+        }
+        return [found[index] for index in sorted(found)]
+
+    @staticmethod
+    def _keys(stage: Stage) -> tuple[tuple[str, str], ...]:
+        return (("model", stage.input_model), ("field", stage.field_name))
+
+
+def _check_derived_names(
+    pipeline: Pipeline, stage: Stage, names: _DerivedNames, report: Report
+) -> None:
     where = f"{stage.pointer}/stage"
     if keyword.iskeyword(stage.module_name) or keyword.issoftkeyword(stage.module_name):
         message = (
@@ -109,18 +158,12 @@ def _check_derived_names(pipeline: Pipeline, stage: Stage, report: Report) -> No
             "a keyword"
         )
         report(where, "bad-identifier", message)
-    for other in pipeline.stages[: stage.index]:
-        if other.stage == stage.stage:
-            continue
-        if (
-            other.input_model == stage.input_model
-            or other.field_name == stage.field_name
-        ):
-            message = (
-                f"stage {stage.stage!r} and stage {other.stage!r} would share the "
-                f"generated names {stage.input_model!r} and {stage.field_name!r}"
-            )
-            report(where, "name-collision", message)
+    for other in names.clashes(stage):
+        message = (
+            f"stage {stage.stage!r} and stage {other.stage!r} would share the "
+            f"generated names {stage.input_model!r} and {stage.field_name!r}"
+        )
+        report(where, "name-collision", message)
     if stage.field_name in pipeline.job_inputs:
         message = (
             f"stage {stage.stage!r} feeds the input field {stage.field_name!r}, "

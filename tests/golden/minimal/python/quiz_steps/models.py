@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import MISSING, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, MISSING, StrictInt, StrictStr
 from stepgen_runtime.formats import DateTime, Uuid
 from stepgen_runtime.model import SchemaModel
 
@@ -15,6 +15,22 @@ class DraftOutput(SchemaModel):
     )
     questions: Annotated[list[Question], Field(min_length=1)]
     createdAt: DateTime | MISSING = MISSING
+
+
+class Question(SchemaModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    text: Annotated[StrictStr, Field(min_length=1)]
+    choices: Annotated[list[StrictStr], Field(max_length=6, min_length=2)]
+    answer: Annotated[StrictInt, Field(ge=0, le=9007199254740991)]
+    hint: StrictStr | None | MISSING = MISSING
+    class_: Annotated[Literal["easy", "hard"] | MISSING, Field(alias="class")] = MISSING
+
+
+class PackOutput(SchemaModel):
+    count: Annotated[StrictInt, Field(ge=-9007199254740991, le=9007199254740991)]
+    stage: Literal["DRAFT_QUESTIONS", "PACK"] | MISSING = MISSING
 
 
 class DraftQuestionsInput(SchemaModel):
@@ -30,19 +46,3 @@ class PackInput(SchemaModel):
     )
     draftQuestions: DraftOutput
     jobId: Uuid
-
-
-class PackOutput(SchemaModel):
-    count: Annotated[StrictInt, Field(ge=-9007199254740991, le=9007199254740991)]
-    stage: Literal["DRAFT_QUESTIONS", "PACK"] | MISSING = MISSING
-
-
-class Question(SchemaModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    text: Annotated[StrictStr, Field(min_length=1)]
-    choices: Annotated[list[StrictStr], Field(max_length=6, min_length=2)]
-    answer: Annotated[StrictInt, Field(ge=0, le=9007199254740991)]
-    hint: StrictStr | None | MISSING = MISSING
-    class_: Annotated[Literal["easy", "hard"] | MISSING, Field(alias="class")] = MISSING

@@ -1,0 +1,202 @@
+"""The models module made in parts, so that more than one process can make it.
+
+The prepared schemas are ordered so that every class comes after the classes it
+uses, and cut into parts of about equal size. The model generator makes each part on
+its own; a class of an earlier part appears to a later one as an imported name from a
+placeholder module, whose imports are dropped when the parts are joined. Classes the
+model generator names itself are scoped by their parent's name, so no two parts can
+define the same one. How many parts there are depends on the manifest alone, and the
+parts are joined in order, so the module is the same however many processes made it.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from stepgen.schemas import ref_target
+
+PLACEHOLDER_MODULE = "stepgen_part_placeholder"
+PART_WEIGHT = 4000  # schema nodes: a part's share of the work
+_FUTURE = "from __future__ import annotations"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part: the classes it makes, the names it takes from earlier parts, and
+    how much work it is."""
+
+    defs: dict[str, Any]
+    external: tuple[str, ...]
+    weight: int
+
+    def as_message(self) -> dict[str, Any]:
+        """The part as JSON data, for a worker."""
+        return {"defs": self.defs, "external": list(self.external)}
+
+
+class PartsCollide(Exception):
+    """Two parts defined the same class; the module has to be made in one part."""
+
+
+def split(classes: dict[str, Any], shared: dict[str, Any], parts: int) -> list[Part]:
+    """Cut ``classes`` (prepared schemas by class name) into about ``parts`` parts.
+
+    ``shared`` holds schemas every part may refer to without making them (the string
+    formats, which the model generator replaces by the runtime's types).
+    """
+    order = _dependency_order(classes)
+    weights = {name: _weight(classes[name]) for name in order}
+    count = max(1, min(parts, len(order)))
+    target = sum(weights.values()) / count
+    chunks: list[list[str]] = [[]]
+    done = 0.0
+    for name in order:
+        if chunks[-1] and len(chunks) < count and done >= target * len(chunks):
+            chunks.append([])
+        chunks[-1].append(name)
+        done += weights[name]
+    result = []
+    for chunk in chunks:
+        own = set(chunk)
+        used = sorted(
+            {name for item in chunk for name in _refs(classes[item])}
+            - own
+            - set(shared)
+        )
+        defs = {name: classes[name] for name in chunk}
+        defs.update({name: {"type": "object"} for name in used})
+        defs.update(shared)
+        result.append(Part(defs, tuple(used), sum(weights[name] for name in chunk)))
+    return result
+
+
+def part_count(classes: dict[str, Any]) -> int:
+    """How many parts the classes are made in: at least two, more for big manifests."""
+    total = sum(_weight(schema) for schema in classes.values())
+    return max(2, math.ceil(total / PART_WEIGHT))
+
+
+def join(sources: list[str], header: str) -> str:
+    """One module from the parts' modules, in part order, with one import block.
+
+    Raises :class:`PartsCollide` when two parts define the same name.
+    """
+    imports: dict[str, set[str]] = {}
+    plain: set[str] = set()
+    bodies: list[str] = []
+    defined: set[str] = set()
+    for source in sources:
+        own: set[str] = set()
+        tree = ast.parse(source)
+        lines = source.splitlines()
+        last_import = 0
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module not in ("__future__", PLACEHOLDER_MODULE):
+                    names = imports.setdefault(node.module, set())
+                    names.update(_imported(alias) for alias in node.names)
+                last_import = node.end_lineno or node.lineno
+            elif isinstance(node, ast.Import):
+                plain.update(_imported(alias) for alias in node.names)
+                last_import = node.end_lineno or node.lineno
+            else:
+                own.update(_defined_names(node))
+        if own & defined:
+            raise PartsCollide(", ".join(sorted(own & defined)))
+        defined |= own
+        body = "\n".join(lines[last_import:]).strip("\n")
+        if body:
+            bodies.append(body)
+    blocks = [header, _FUTURE, *_import_blocks(imports, plain)]
+    return "\n\n".join(blocks) + "\n\n\n" + "\n\n\n".join(bodies) + "\n"
+
+
+def _import_blocks(imports: dict[str, set[str]], plain: set[str]) -> Iterator[str]:
+    standard = [name for name in sorted(imports) if _is_standard(name)]
+    other = [name for name in sorted(imports) if not _is_standard(name)]
+    for is_standard, group in ((True, standard), (False, other)):
+        lines = [
+            f"import {name}"
+            for name in sorted(plain)
+            if _is_standard(name) == is_standard
+        ]
+        lines += [
+            f"from {module} import {', '.join(sorted(imports[module]))}"
+            for module in group
+        ]
+        if lines:
+            yield "\n".join(lines)
+
+
+def _is_standard(module: str) -> bool:
+    return module.split(".", 1)[0] in sys.stdlib_module_names
+
+
+def _imported(alias: ast.alias) -> str:
+    return alias.name if alias.asname is None else f"{alias.name} as {alias.asname}"
+
+
+def _defined_names(node: ast.stmt) -> list[str]:
+    if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+        return [node.name]
+    if isinstance(node, ast.Assign):
+        return [item.id for item in node.targets if isinstance(item, ast.Name)]
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return [node.target.id]
+    return []
+
+
+def _dependency_order(classes: dict[str, Any]) -> list[str]:
+    """Class names, each after the classes it refers to; ties in name order."""
+    order: list[str] = []
+    placed: set[str] = set()
+    for root in sorted(classes):
+        stack: list[tuple[str, Iterator[str]]] = []
+        if root not in placed:
+            placed.add(root)
+            stack.append((root, iter(sorted(_refs(classes[root])))))
+        while stack:
+            name, pending = stack[-1]
+            child = next(pending, None)
+            if child is None:
+                stack.pop()
+                order.append(name)
+            elif child in classes and child not in placed:
+                placed.add(child)
+                stack.append((child, iter(sorted(_refs(classes[child])))))
+    return order
+
+
+def _refs(schema: Any) -> set[str]:
+    """Names of the ``$defs`` entries ``schema`` refers to directly."""
+    found: set[str] = set()
+    pending = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            target = ref_target(node)
+            if target is not None:
+                found.add(target)
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return found
+
+
+def _weight(schema: Any) -> int:
+    """How many schema objects ``schema`` holds: a measure of the work it makes."""
+    count = 0
+    pending = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            count += 1
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return count

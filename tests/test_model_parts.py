@@ -1,0 +1,139 @@
+"""The models module made in parts and with written input models says exactly what
+one run of the model generator over every class says."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+from stepgen import api
+from stepgen.emit import model_parts
+from stepgen.emit.input_models import CarrierMismatch, InputClass, write_inputs
+from stepgen.emit.model_parts import PartsCollide, join, split
+from stepgen.emit.model_worker import ModelWorker
+from stepgen.emit.pydantic_models import HEADER, generate_models, prepare
+from stepgen.manifest import load_pipeline
+
+from benchmarks.synthetic import manifest as synthetic
+from tests.conftest import MANIFEST, ROOT
+
+MINIMAL = ROOT / "tests" / "fixtures" / "minimal" / "pipeline.json"
+
+
+def _classes(source: str) -> dict[str, str]:
+    """Each top-level class of ``source`` with its text, by name."""
+    lines = source.splitlines()
+    return {
+        node.name: "\n".join(lines[node.lineno - 1 : node.end_lineno])
+        for node in ast.parse(source).body
+        if isinstance(node, ast.ClassDef)
+    }
+
+
+def _imports(source: str) -> set[str]:
+    found = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ImportFrom):
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("big") / "pipeline.json"
+    path.write_text(json.dumps(synthetic(60)), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", ["nine-stage", "minimal", "synthetic"])
+def test_parts_and_written_inputs_equal_one_whole_run(name: str, big: Path) -> None:
+    path = {"nine-stage": MANIFEST, "minimal": MINIMAL, "synthetic": big}[name]
+    pipeline = load_pipeline(path)
+    quick = prepare(pipeline)
+    assert len(quick.parts) >= 2
+    assert [item.name for item in quick.inputs] == [
+        stage.input_model for stage in pipeline.stages
+    ]
+
+    made = generate_models(pipeline, quick)
+    whole = generate_models(pipeline, prepare(pipeline, whole=True))
+
+    assert _classes(made) == _classes(whole)
+    assert _imports(made) == _imports(whole)
+
+
+def test_written_input_models_validate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "parted_models.py").write_text(
+        generate_models(load_pipeline(MANIFEST)), "utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("parted_models")
+    plan = {"estimatedPages": 2, "estimatedDurationSec": 60, "style": "x"}
+
+    assert module.OutlineInput.model_validate({"markdown": "# A", "plan": plan})
+    with pytest.raises(ValidationError):
+        module.OutlineInput.model_validate({"markdown": "# A", "plan": plan, "x": 1})
+    with pytest.raises(ValidationError):
+        module.OutlineInput.model_validate({"markdown": "", "plan": plan})
+
+
+def test_every_part_comes_after_the_classes_it_uses() -> None:
+    classes = {
+        "Leaf": {"type": "object"},
+        "Middle": {"type": "object", "properties": {"a": {"$ref": "#/$defs/Leaf"}}},
+        "Top": {"type": "object", "properties": {"b": {"$ref": "#/$defs/Middle"}}},
+        "Alone": {"type": "object"},
+    }
+    parts = split(classes, {}, 3)
+
+    seen: set[str] = set()
+    for part in parts:
+        assert set(part.external) <= seen
+        seen |= set(part.defs) - set(part.external)
+    assert seen == set(classes)
+
+
+def test_two_parts_defining_one_name_collide() -> None:
+    one = "from x import A\n\n\nclass Twice:\n    pass\n"
+    two = "from x import B\n\n\nclass Twice:\n    pass\n"
+
+    with pytest.raises(PartsCollide, match="Twice"):
+        join([one, two], HEADER)
+
+
+def test_joined_imports_drop_the_placeholder_and_merge_the_rest() -> None:
+    placeholder = model_parts.PLACEHOLDER_MODULE
+    one = "from __future__ import annotations\n\nfrom typing import Any\n\n\nclass A:\n    x: Any\n"
+    two = (
+        f"from typing import Literal\n\nfrom {placeholder} import A\n\n\n"
+        "class B:\n    a: A\n    y: Literal[1]\n"
+    )
+
+    joined = join([one, two], HEADER)
+
+    assert placeholder not in joined
+    assert "from typing import Any, Literal\n" in joined
+    assert joined.index("class A") < joined.index("class B")
+
+
+def test_a_carrier_that_is_not_as_expected_is_refused() -> None:
+    module = "class Other:\n    pass\n"
+
+    with pytest.raises(CarrierMismatch):
+        write_inputs(module, [InputClass("XInput", ("a",))], ["a"])
+
+
+def test_a_worker_and_this_process_make_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, big: Path
+) -> None:
+    with_worker, _ = api.render_pipeline(big)
+    monkeypatch.setattr(ModelWorker, "start", classmethod(lambda cls: None))
+    alone, _ = api.render_pipeline(big)
+
+    assert with_worker == alone
