@@ -2,7 +2,8 @@
 
 The retry loop is tenacity's, configured from the step's :class:`RetryPolicy` (the
 number of attempts, and a backoff that doubles from ``backoffMs`` up to
-``maxBackoffMs``). Each attempt runs under the step's ``timeoutMs``. Errors that say
+``maxBackoffMs``). Each attempt runs under the step's ``timeoutMs``, on a worker
+thread that later attempts reuse (one that overruns is abandoned). Errors that say
 they are not worth retrying (``retryable`` false) end the loop at once. When a
 workflow engine does the retrying, :func:`run_once` makes one numbered attempt.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
+import queue
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -78,27 +81,85 @@ def within(step: StepDefinition, call: Callable[[], T]) -> T:
     timeout_ms = step.execution.timeout_ms
     if timeout_ms is None:
         return call()
-    box: dict[str, Any] = {}
     # The attempt sees the caller's context variables (a workflow engine's activity
     # context, for one), as it would without a time limit.
-    context = contextvars.copy_context()
-
-    def target() -> None:
-        try:
-            box["value"] = context.run(call)
-        except BaseException as error:
-            box["error"] = error
-
-    # A daemon thread: an attempt that overruns is abandoned, never waited for.
-    worker = threading.Thread(target=target, name=f"stepgen-{step.stage}", daemon=True)
-    worker.start()
-    worker.join(timeout_ms / 1000)
-    if worker.is_alive():
+    attempt = _Attempt(contextvars.copy_context(), call)
+    _worker(f"stepgen-{step.stage}").tasks.put(attempt)
+    if not attempt.done.wait(timeout_ms / 1000):
         raise StageTimeout(step.stage, timeout_ms)
-    if "error" in box:
-        raise box["error"]
-    value: T = box["value"]
+    if attempt.error is not None:
+        raise attempt.error
+    value: T = attempt.value
     return value
+
+
+class _Attempt:
+    """One call to make on a worker thread, and what it gave."""
+
+    def __init__(self, context: contextvars.Context, call: Callable[[], Any]) -> None:
+        self.context = context
+        self.call = call
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.value = self.context.run(self.call)
+        except BaseException as error:
+            self.error = error
+        finally:
+            self.done.set()
+
+
+class _Worker(threading.Thread):
+    """A daemon thread making attempts one after another.
+
+    An attempt that overruns its time limit is abandoned, never waited for: its
+    worker stays busy with it, and only a worker that finished its attempt is idle
+    and given another one, so starting an attempt seldom costs a new thread.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name=name, daemon=True)
+        self.tasks: queue.SimpleQueue[_Attempt] = queue.SimpleQueue()
+
+    def run(self) -> None:
+        while True:
+            attempt = self.tasks.get()
+            attempt.run()
+            del attempt
+            with _IDLE_LOCK:
+                if len(_IDLE) >= MAX_IDLE_WORKERS:
+                    return
+                _IDLE.append(self)
+
+
+MAX_IDLE_WORKERS = 8
+_IDLE: list[_Worker] = []
+_IDLE_LOCK = threading.Lock()
+
+
+def _forget_workers() -> None:
+    """In a forked child, which has none of its parent's threads."""
+    global _IDLE_LOCK
+    _IDLE.clear()
+    _IDLE_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_workers)
+
+
+def _worker(name: str) -> _Worker:
+    """An idle worker, renamed for the attempt it is given, or a new one."""
+    with _IDLE_LOCK:
+        worker = _IDLE.pop() if _IDLE else None
+    if worker is None:
+        worker = _Worker(name)
+        worker.start()
+    else:
+        worker.name = name
+    return worker
 
 
 def retryable(error: BaseException) -> bool:

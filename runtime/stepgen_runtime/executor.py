@@ -25,8 +25,8 @@ from stepgen_runtime.attempts import run_attempts, run_once
 from stepgen_runtime.blobs import BlobStore
 from stepgen_runtime.clients.base import ModelClient, ModelRequest
 from stepgen_runtime.configs import ConfigService, PromptConfig
-from stepgen_runtime.db.jobs import JobStore
-from stepgen_runtime.db.rows import Artifact
+from stepgen_runtime.db.jobs import JobStore, JobTransaction
+from stepgen_runtime.db.rows import Artifact, Job
 from stepgen_runtime.definitions import StepDefinition
 from stepgen_runtime.errors import (
     ApprovalError,
@@ -90,7 +90,13 @@ class Executor:
         self._clock = clock
 
     def run_stage(
-        self, job_id: str, stage: str, *, attempt: int | None = None
+        self,
+        job_id: str,
+        stage: str,
+        *,
+        attempt: int | None = None,
+        approve_with: str | None = None,
+        next_stage: str | None = None,
     ) -> StageRun:
         """Run ``stage`` of ``job_id``, or reuse its output; raise when it fails.
 
@@ -99,26 +105,43 @@ class Executor:
         workflow engine) applies the policy: the executor makes that one attempt
         under the step's time limit, records its number, and leaves marking the
         job FAILED to the retrier, which alone knows whether another attempt comes.
+        Given ``approve_with``, an approval the output would wait for is given at
+        once with that comment, in the transaction that writes the output; given
+        ``next_stage``, a job the stage leaves RUNNING is handed to that stage in
+        that transaction too, so that the next stage has no state of its own to
+        write before it starts.
         """
         step = self.registry.get(stage)
         stage = str(step.stage)
         started = self._clock()
-        job = self.store.get_job(job_id)
-        self._check_approvals(job_id, step)
         attempts = 0
         try:
-            config = self.configs.resolve(stage)
-            inputs = gather_inputs(self.store, self.registry, job, step)
-            digest = inputs_hash(inputs, config, step.version, self._producer(step))
-            kind = step.output.artifact_type
-            latest = self.store.latest_artifact(job_id, stage, kind)
-            if latest is not None and latest.inputs_hash == digest:
+            # The job, its approvals and the stage's inputs are read, and the job set
+            # RUNNING at this stage when there is work to do (unless the stage before
+            # handed it over already), in one transaction.
+            with self.store.transaction() as reads:
+                job = reads.get_job(job_id)
+                self._check_approvals(job_id, step, reads)
+                config = self.configs.resolve(stage)
+                kind = step.output.artifact_type
+                sources = self.registry.sources(stage)
+                reads.read_latest(
+                    job_id,
+                    [(item.stage, item.output.artifact_type) for item in sources]
+                    + [(stage, kind)],
+                )
+                inputs = gather_inputs(reads, self.registry, job, step)
+                digest = inputs_hash(inputs, config, step.version, self._producer(step))
+                latest = reads.latest_artifact(job_id, stage, kind)
+                reused = latest is not None and latest.inputs_hash == digest
+                if not reused and _state(job) != ("RUNNING", stage, None):
+                    reads.set_state(job_id, "RUNNING", stage)
+            if latest is not None and reused:
                 produced, meta = (
                     Produced(latest.content, latest.blob_url),
                     latest.meta or {},
                 )
             else:
-                self.store.set_state(job_id, "RUNNING", stage)
                 context = self._context(job_id, step, config, inputs, digest)
                 call = functools.partial(self._attempt, context)
                 produced, attempts = (
@@ -137,8 +160,12 @@ class Executor:
                 meta=meta,
                 requires_approval=step.execution.requires_approval,
                 final=stage == self.registry.stages()[-1],
+                approve_with=approve_with,
+                next_stage=next_stage,
             )
-        except (DatabaseError, JobNotFound):
+        except (DatabaseError, JobNotFound, ApprovalError):
+            # Nothing was written: the job is not there, cannot be reached, or
+            # waits for the approval of an earlier stage.
             raise
         except StepRuntimeError as error:
             if attempt is None:
@@ -173,17 +200,21 @@ class Executor:
         )
         return run
 
-    def _check_approvals(self, job_id: str, step: StepDefinition) -> None:
-        approvals = self.store.approvals(job_id)
-        for earlier in self.registry.steps():
-            if earlier.stage == step.stage:
-                return
-            if earlier.execution.requires_approval:
-                found = approvals.get(earlier.stage)
-                status = found.status if found else "not requested"
-                if status != "APPROVED":
-                    message = f"{earlier.stage} must be approved first (it is {status})"
-                    raise ApprovalError(job_id, step.stage, message)
+    def _check_approvals(
+        self, job_id: str, step: StepDefinition, reads: JobTransaction
+    ) -> None:
+        earlier = self.registry.steps()
+        earlier = earlier[: self.registry.stages().index(step.stage)]
+        needed = [item.stage for item in earlier if item.execution.requires_approval]
+        if not needed:
+            return
+        approvals = reads.approvals(job_id)
+        for stage in needed:
+            found = approvals.get(stage)
+            status = found.status if found else "not requested"
+            if status != "APPROVED":
+                message = f"{stage} must be approved first (it is {status})"
+                raise ApprovalError(job_id, step.stage, message)
 
     def _context(
         self,
@@ -268,3 +299,7 @@ class Executor:
             "attempts": attempts,
             "producedBy": self._producer(step),
         }
+
+
+def _state(job: Job) -> tuple[str, str, str | None]:
+    return job.status, job.current_stage, job.error

@@ -14,17 +14,23 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
 from stepgen_runtime.configs import PromptConfig
-from stepgen_runtime.db.jobs import JobStore
-from stepgen_runtime.db.rows import Job
+from stepgen_runtime.db.rows import Artifact, Job
 from stepgen_runtime.definitions import StepDefinition
 from stepgen_runtime.errors import MissingInput
 from stepgen_runtime.naming import field_name, is_blob_type
 from stepgen_runtime.registry import StepRegistry
+
+
+class ArtifactReader(Protocol):
+    """Where the latest artifacts are read: a job store, or one of its transactions."""
+
+    def latest_artifact(self, job_id: str, stage: str, kind: str) -> Artifact | None:
+        """The highest version of the job's artifacts of ``stage`` and ``kind``."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,7 @@ class StageInputs:
 
 
 def gather_inputs(
-    store: JobStore, registry: StepRegistry, job: Job, step: StepDefinition
+    store: ArtifactReader, registry: StepRegistry, job: Job, step: StepDefinition
 ) -> StageInputs:
     """Read and check the inputs of ``step`` for ``job``."""
     values: dict[str, Any] = {}

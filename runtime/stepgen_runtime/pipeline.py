@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from stepgen_runtime.db.rows import Approval, Artifact, Job
@@ -108,10 +108,16 @@ class Pipeline:
             status = self.store.get_job(job_id).status
             return RunReport(job_id, reason, stage, status, tuple(events), error)
 
-        for stage in stages:
+        for index, stage in enumerate(stages):
             started = time.monotonic()
+            after = stages[index + 1] if index + 1 < len(stages) else None
             try:
-                run = self.executor.run_stage(job_id, stage)
+                run = self.executor.run_stage(
+                    job_id,
+                    stage,
+                    approve_with=AUTO_APPROVED if auto_approve else None,
+                    next_stage=None if stage == until else after,
+                )
             except (StageFailed, ConfigurationError, JobError) as error:
                 reason = "waiting" if isinstance(error, ApprovalError) else "failed"
                 event = StageEvent(
@@ -122,9 +128,6 @@ class Pipeline:
                     on_stage(event)
                 return report(reason, stage, str(error))
             event = _event(run)
-            if run.approval == "PENDING" and auto_approve:
-                self.store.decide(job_id, stage, True, AUTO_APPROVED)
-                event = replace(event, approval="APPROVED")
             events.append(event)
             if on_stage:
                 on_stage(event)

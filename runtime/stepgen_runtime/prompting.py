@@ -33,7 +33,7 @@ def assemble_prompt(
         parts.append(f"# {job_heading(name)}\n\n{body.rstrip()}")
     parts.append(
         "# Output\n\nAnswer with one JSON object that matches this JSON Schema, and "
-        "nothing else:\n\n" + _json_block(schema)
+        "nothing else:\n\n" + _schema_block(schema)
     )
     return "\n\n".join(parts) + "\n"
 
@@ -41,3 +41,22 @@ def assemble_prompt(
 def _json_block(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
     return f"```json\n{text}\n```"
+
+
+def _schema_block(schema: dict[str, Any]) -> str:
+    """The schema's block, indented once per distinct schema: every stage sends one.
+
+    Indented JSON is written by the pure-Python encoder; the compact key is written
+    by the C one, several times faster.
+    """
+    key = json.dumps(schema, sort_keys=True)
+    block = _SCHEMA_BLOCKS.get(key)
+    if block is None:
+        if len(_SCHEMA_BLOCKS) >= MAX_SCHEMA_BLOCKS:
+            _SCHEMA_BLOCKS.clear()
+        block = _SCHEMA_BLOCKS[key] = _json_block(schema)
+    return block
+
+
+MAX_SCHEMA_BLOCKS = 64
+_SCHEMA_BLOCKS: dict[str, str] = {}

@@ -19,10 +19,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from stepgen_runtime.db import queries
 from stepgen_runtime.db.engine import Database, reason
 from stepgen_runtime.db.rows import Approval, Artifact, Job, new_id, now
-from stepgen_runtime.db.tables import approval, artifact, job
-from stepgen_runtime.errors import ApprovalError, DatabaseError, JobNotFound
+from stepgen_runtime.db.tables import artifact, job
+from stepgen_runtime.errors import ApprovalError, DatabaseError
 
 WRITE_ATTEMPTS = 3
+# The job's status and error once a stage is approved, as JobStore.decide sets them.
+APPROVED_JOB: tuple[str, str | None] = ("RUNNING", None)
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,45 @@ class Recorded:
     created: bool
     approval: str | None
     job_status: str
+
+
+class JobTransaction:
+    """Reads and writes of one job's rows on one connection, in one transaction."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+        self._latest: dict[tuple[str, str, str], Artifact | None] = {}
+
+    def get_job(self, job_id: str) -> Job:
+        """Return the job ``job_id``; raise :class:`JobNotFound` if there is none."""
+        return queries.get_job(self.connection, job_id)
+
+    def approvals(self, job_id: str) -> dict[str, Approval]:
+        """The job's approvals, by stage."""
+        return queries.approvals(self.connection, job_id)
+
+    def latest_artifact(self, job_id: str, stage: str, kind: str) -> Artifact | None:
+        """The highest version of the job's artifacts of ``stage`` and ``kind``."""
+        key = (job_id, stage, kind)
+        if key in self._latest:
+            return self._latest[key]
+        return queries.latest_artifact(self.connection, job_id, stage, kind)
+
+    def read_latest(self, job_id: str, wanted: list[tuple[str, str]]) -> None:
+        """Read the latest artifact of each (stage, type) in ``wanted`` at once.
+
+        One statement instead of one per stage; :meth:`latest_artifact` then answers
+        for these from what it read.
+        """
+        found = queries.latest_artifacts(self.connection, job_id, wanted)
+        for stage, kind in wanted:
+            self._latest[(job_id, stage, kind)] = found.get((stage, kind))
+
+    def set_state(
+        self, job_id: str, status: str, stage: str, error: str | None = None
+    ) -> None:
+        """Set the job's status, current stage and error."""
+        queries.set_job_state(self.connection, job_id, status, stage, error)
 
 
 class JobStore:
@@ -50,6 +91,12 @@ class JobStore:
             shown = self.database.shown_url
             raise DatabaseError(f"database error at {shown}: {reason(error)}") from None
 
+    @contextmanager
+    def transaction(self) -> Iterator[JobTransaction]:
+        """One transaction for several reads and writes; committed when it ends."""
+        with self._begin() as connection:
+            yield JobTransaction(connection)
+
     def create_job(self, config: dict[str, Any], user_id: str | None = None) -> Job:
         """Insert a DRAFT job whose ``config`` holds the lesson; return it."""
         job_id = new_id()
@@ -66,15 +113,12 @@ class JobStore:
                     updatedAt=moment,
                 )
             )
-        return self.get_job(job_id)
+            return queries.get_job(connection, job_id)
 
     def get_job(self, job_id: str) -> Job:
         """Return the job ``job_id``; raise :class:`JobNotFound` if there is none."""
         with self._begin() as connection:
-            row = connection.execute(job.select().where(job.c.id == job_id)).first()
-        if row is None:
-            raise JobNotFound(job_id)
-        return Job.from_row(row)
+            return queries.get_job(connection, job_id)
 
     def set_state(
         self, job_id: str, status: str, stage: str, error: str | None = None
@@ -107,10 +151,8 @@ class JobStore:
 
     def approvals(self, job_id: str) -> dict[str, Approval]:
         """The job's approvals, by stage."""
-        query = approval.select().where(approval.c.jobId == job_id)
         with self._begin() as connection:
-            rows = connection.execute(query)
-            return {row.stage: Approval.from_row(row) for row in rows}
+            return queries.approvals(connection, job_id)
 
     def record_output(
         self,
@@ -124,17 +166,32 @@ class JobStore:
         meta: dict[str, Any],
         requires_approval: bool,
         final: bool,
+        approve_with: str | None = None,
+        next_stage: str | None = None,
     ) -> Recorded:
         """Write the output as a new version, or reuse the latest if its hash matches.
 
         The artifact, the approval and the job's status and stage are written in one
-        transaction. A unique-key conflict (a writer that does not lock the job) is
-        answered by reading again.
+        transaction. Given ``approve_with``, an approval the output would wait for is
+        given at once with that comment, as :meth:`decide` gives it. Given
+        ``next_stage``, a job left RUNNING is handed to that stage: it becomes the
+        job's current stage (the stage then starts without writing it again). A
+        unique-key conflict (a writer that does not lock the job) is answered by
+        reading again.
         """
+        # The job's row is locked first, by writing the state the job most likely
+        # ends in; a second write corrects it when the approval says otherwise.
+        if not requires_approval:
+            likely = queries.status_after(stage, None, None, final)
+        elif approve_with is None:
+            likely = ("WAITING_APPROVAL", None)
+        else:
+            likely = APPROVED_JOB
+        expected = _job_state(stage, next_stage, likely)
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 with self._begin() as connection:
-                    queries.lock_job(connection, job_id)
+                    queries.set_job_state(connection, job_id, *expected)
                     latest = queries.latest_artifact(connection, job_id, stage, kind)
                     created = latest is None or latest.inputs_hash != inputs_hash
                     if latest is None or created:
@@ -148,16 +205,20 @@ class JobStore:
                             blob_url=blob_url,
                             meta=meta,
                         )
-                    decision, comment = None, None
+                    state, decision = expected, None
                     if requires_approval:
-                        decision, comment = queries.request_approval(
-                            connection, job_id, stage, created
+                        decision, comment, given = queries.request_approval(
+                            connection, job_id, stage, created, approve_with
                         )
-                    status, error = queries.status_after(
-                        stage, decision, comment, final
-                    )
-                    queries.set_job_state(connection, job_id, status, stage, error)
-                    return Recorded(latest, created, decision, status)
+                        after = (
+                            APPROVED_JOB
+                            if given
+                            else queries.status_after(stage, decision, comment, final)
+                        )
+                        state = _job_state(stage, next_stage, after)
+                    if state != expected:
+                        queries.set_job_state(connection, job_id, *state)
+                    return Recorded(latest, created, decision, state[0])
             except IntegrityError as error:
                 if attempt == WRITE_ATTEMPTS:
                     message = f"cannot write the {stage} artifact: {reason(error)}"
@@ -187,3 +248,13 @@ class JobStore:
             updated = queries.get_approval(connection, job_id, stage)
         assert updated is not None
         return updated
+
+
+def _job_state(
+    stage: str, next_stage: str | None, after: tuple[str, str | None]
+) -> tuple[str, str, str | None]:
+    """The job's status, current stage and error once ``stage`` is written."""
+    status, error = after
+    if status == "RUNNING" and next_stage is not None:
+        return status, next_stage, error
+    return status, stage, error

@@ -28,7 +28,18 @@ class FromRow:
     def from_row(cls, row: sa.Row[Any]) -> Self:
         """Copy a row of the table this class describes."""
         values = row._mapping
-        return cls(**{item.name: values[_column(item.name)] for item in fields(cls)})  # type: ignore[arg-type]
+        columns = _COLUMNS.get(cls) or _columns(cls)
+        return cls(**{name: values[column] for name, column in columns})
+
+
+# Each row class's fields with the column each is read from, worked out once.
+_COLUMNS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _columns(cls: type) -> tuple[tuple[str, str], ...]:
+    found = tuple((item.name, _column(item.name)) for item in fields(cls))
+    _COLUMNS[cls] = found
+    return found
 
 
 def _column(name: str) -> str:
