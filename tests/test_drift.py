@@ -213,3 +213,25 @@ def test_generation_needs_no_database_or_runtime_executor(tmp_path: Path) -> Non
     )
 
     assert result.stdout.strip() == "[]"
+
+
+def test_a_check_that_renders_keeps_no_compiled_templates(
+    schema_copy: Path, out: Path, tmp_path: Path
+) -> None:
+    prompt = schema_copy.parent / "prompts" / "plan.md"
+    prompt.write_text(prompt.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+
+    result = subprocess.run(
+        [sys.executable, "-c", "from stepgen.cli import main; main()", "check"]
+        + ["--manifest", str(schema_copy), "--out", str(out)],
+        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 1, result.stderr
+    assert "plan.py" in result.stderr
+    assert [path for path in cache.rglob("*") if path.is_file()] == []

@@ -88,3 +88,18 @@ def test_usage_errors_exit_2(cli: Callable[..., CliResult]) -> None:
 
     assert result.exit_code == 2
     assert "No such option" in result.stderr
+
+
+def test_validate_takes_the_output_root_too(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    manifest = str(SCHEMA / "pipeline.json")
+    afile = tmp_path / "a-file"
+    afile.write_text("")
+
+    fine = cli("validate", "--manifest", manifest, "--out", str(tmp_path / "new"))
+    refused = cli("validate", "--manifest", manifest, "--out", str(afile))
+
+    assert fine.exit_code == 0 and "valid, 9 stages" in fine.stdout
+    assert not (tmp_path / "new").exists()
+    assert refused.exit_code == 2

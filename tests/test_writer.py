@@ -213,3 +213,22 @@ def test_no_staging_folders_are_left_behind(schema_copy: Path, out: Path) -> Non
     leftovers = [path.name for path in out.parent.iterdir() if "stepgen" in path.name]
     assert leftovers == []
     assert os.path.isdir(out)
+
+
+def test_an_output_root_that_is_a_link_stays_one(
+    tmp_path: Path, out: Path, reference: dict[str, bytes]
+) -> None:
+    target = tmp_path / "real"
+    out.rename(target)
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    manifest = tmp_path / "schema" / "pipeline.json"
+    shutil.copytree(ROOT / "schema", manifest.parent, symlinks=False)
+    _edit(manifest, _drop_done)
+
+    result = generate(manifest, link)
+
+    assert link.is_symlink() and link.resolve() == target
+    assert f"{STEPS}/done.py" in result.deleted
+    assert not (target / STEPS / "done.py").exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["link", "real", "schema"]

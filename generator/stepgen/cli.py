@@ -115,12 +115,18 @@ def main() -> None:
 
 @main.command()
 @manifest_option
+@out_option
 @format_option
-def validate(manifest: str | None, output_format: str) -> None:
-    """Check the manifest and report every problem with its location."""
+def validate(manifest: str | None, out: str | None, output_format: str) -> None:
+    """Check the manifest and report every problem with its location.
+
+    With ``--out``, also check that the output root can be generated into.
+    """
     from stepgen.api import validate as run_validate
 
-    settings = _settings(manifest, None)
+    settings = _settings(manifest, out)
+    if out is not None and settings.out.exists() and not settings.out.is_dir():
+        _fail(f"the output root {shown(settings.out)} is not a directory")
     try:
         pipeline = run_validate(settings.manifest)
     except ManifestInvalid as error:

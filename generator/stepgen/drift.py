@@ -112,7 +112,9 @@ def _render_and_compare(
     manifest: Path, out: Path, record: Record | None
 ) -> DriftReport:
     from stepgen.api import render_pipeline
+    from stepgen.emit.templating import read_only_template_cache
 
+    read_only_template_cache()
     files, new_record = render_pipeline(manifest)
     recorded = record.files if record else {}
     findings = []

@@ -58,7 +58,12 @@ def check_paths(out: Path, files: dict[str, bytes]) -> None:
 
 
 def write_tree(out: Path, files: dict[str, bytes], record: Record) -> WriteResult:
-    """Make ``out`` hold ``files`` and ``record``; touch nothing else it holds."""
+    """Make ``out`` hold ``files`` and ``record``; touch nothing else it holds.
+
+    An output root that is a symbolic link stays one: its target is written.
+    """
+    if out.is_symlink():
+        out = out.resolve()
     check_paths(out, files)
     previous = Record.read(out)
     owned = set(previous.files) if previous else set()

@@ -123,10 +123,19 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
     written is only a slower run, never a failed one.
     """
 
+    writable = True
+
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         """Store a compiled template if the cache folder allows it."""
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
+        if self.writable:
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
+
+
+def read_only_template_cache() -> None:
+    """Use compiled templates that are kept, but keep no new ones: for commands that
+    promise to write nothing."""
+    _CompiledTemplates.writable = False
 
 
 def _template_cache() -> jinja2.BytecodeCache | None:
