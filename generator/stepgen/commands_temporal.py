@@ -190,7 +190,7 @@ def run_on_temporal(
         click.echo(f"job {job.id} for {lesson} in {runtime.database.shown_url}")
 
     async def work() -> int:
-        from stepgen_runtime.temporal import client
+        import stepgen_runtime.temporal.client as client
         from stepgen_runtime.temporal.settings import connect
 
         connection = await connect(settings)
@@ -224,7 +224,7 @@ def decide_on_temporal(
         raise ApprovalError(job_id, step.stage, "this stage does not need approval")
 
     async def work() -> int:
-        from stepgen_runtime.temporal import client
+        import stepgen_runtime.temporal.client as client
         from stepgen_runtime.temporal.messages import REJECTED
         from stepgen_runtime.temporal.settings import connect
 

@@ -84,9 +84,11 @@ def write_inputs(module: str, classes: list[InputClass], fields: list[str]) -> s
     :class:`CarrierMismatch` when the carrier is not as expected.
     """
     lines = module.splitlines(keepends=True)
-    node = _carrier_node(module)
-    first, last = node.lineno - 1, node.end_lineno or node.lineno
-    texts = _field_texts(node, lines, fields)
+    first, last = _carrier_span(lines)
+    carrier = "".join(lines[first:last])
+    node = ast.parse(carrier).body[0]
+    assert isinstance(node, ast.ClassDef)
+    texts = _field_texts(node, carrier.splitlines(keepends=True), fields)
     written = []
     for item in classes:
         body = "".join(texts[name] for name in item.fields)
@@ -99,11 +101,20 @@ def write_inputs(module: str, classes: list[InputClass], fields: list[str]) -> s
     return "\n\n\n".join(blocks) + "\n"
 
 
-def _carrier_node(module: str) -> ast.ClassDef:
-    for node in ast.parse(module).body:
-        if isinstance(node, ast.ClassDef) and node.name == CARRIER:
-            return node
-    raise CarrierMismatch("no carrier class")
+def _carrier_span(lines: list[str]) -> tuple[int, int]:
+    """Where the carrier class stands: its first line and the line after its last."""
+    opening = f"class {CARRIER}("
+    first = next(
+        (index for index, line in enumerate(lines) if line.startswith(opening)), None
+    )
+    if first is None:
+        raise CarrierMismatch("no carrier class")
+    last = first + 1
+    while last < len(lines) and (not lines[last].strip() or lines[last][0] in " \t"):
+        last += 1
+    while lines[last - 1].strip() == "":
+        last -= 1
+    return first, last
 
 
 def _field_texts(

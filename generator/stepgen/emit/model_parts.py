@@ -11,8 +11,8 @@ parts are joined in order, so the module is the same however many processes made
 
 from __future__ import annotations
 
-import ast
 import math
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +23,8 @@ from stepgen.schemas import ref_target
 PLACEHOLDER_MODULE = "stepgen_part_placeholder"
 PART_WEIGHT = 4000  # schema nodes: a part's share of the work
 _FUTURE = "from __future__ import annotations"
+_FROM_IMPORT = re.compile(r"^from ([\w.]+) import (.+)$")
+_TOP_LEVEL_NAME = re.compile(r"^(?:class |def )?([A-Za-z_]\w*)\b")
 
 
 @dataclass(frozen=True)
@@ -84,36 +86,62 @@ def part_count(classes: dict[str, Any]) -> int:
 def join(sources: list[str], header: str) -> str:
     """One module from the parts' modules, in part order, with one import block.
 
-    Raises :class:`PartsCollide` when two parts define the same name.
+    The parts come from the model generator's own formatter, so their imports and
+    top-level names can be read line by line without parsing the modules. Raises
+    :class:`PartsCollide` when two parts define the same name.
     """
     imports: dict[str, set[str]] = {}
     plain: set[str] = set()
     bodies: list[str] = []
     defined: set[str] = set()
     for source in sources:
-        own: set[str] = set()
-        tree = ast.parse(source)
         lines = source.splitlines()
-        last_import = 0
-        for node in tree.body:
-            if isinstance(node, ast.ImportFrom) and node.module:
-                if node.module not in ("__future__", PLACEHOLDER_MODULE):
-                    names = imports.setdefault(node.module, set())
-                    names.update(_imported(alias) for alias in node.names)
-                last_import = node.end_lineno or node.lineno
-            elif isinstance(node, ast.Import):
-                plain.update(_imported(alias) for alias in node.names)
-                last_import = node.end_lineno or node.lineno
-            else:
-                own.update(_defined_names(node))
+        start = _read_imports(lines, imports, plain)
+        own = {
+            found.group(1)
+            for line in lines[start:]
+            if (found := _TOP_LEVEL_NAME.match(line)) is not None
+        }
         if own & defined:
             raise PartsCollide(", ".join(sorted(own & defined)))
         defined |= own
-        body = "\n".join(lines[last_import:]).strip("\n")
+        body = "\n".join(lines[start:]).strip("\n")
         if body:
             bodies.append(body)
+    imports.pop("__future__", None)
+    imports.pop(PLACEHOLDER_MODULE, None)
     blocks = [header, _FUTURE, *_import_blocks(imports, plain)]
     return "\n\n".join(blocks) + "\n\n\n" + "\n\n\n".join(bodies) + "\n"
+
+
+def _read_imports(
+    lines: list[str], imports: dict[str, set[str]], plain: set[str]
+) -> int:
+    """Gather the module's leading imports; return the index of its first other line."""
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if not line.strip() or line.startswith("#"):
+            index += 1
+            continue
+        found = _FROM_IMPORT.match(line)
+        if found is not None:
+            names = found.group(2)
+            if names == "(":
+                names = ""
+                index += 1
+                while lines[index].strip() != ")":
+                    names += lines[index]
+                    index += 1
+            imports.setdefault(found.group(1), set()).update(
+                " ".join(name.split()) for name in names.split(",") if name.strip()
+            )
+        elif line.startswith("import "):
+            plain.update(name.strip() for name in line[len("import ") :].split(","))
+        else:
+            return index
+        index += 1
+    return index
 
 
 def _import_blocks(imports: dict[str, set[str]], plain: set[str]) -> Iterator[str]:
@@ -135,20 +163,6 @@ def _import_blocks(imports: dict[str, set[str]], plain: set[str]) -> Iterator[st
 
 def _is_standard(module: str) -> bool:
     return module.split(".", 1)[0] in sys.stdlib_module_names
-
-
-def _imported(alias: ast.alias) -> str:
-    return alias.name if alias.asname is None else f"{alias.name} as {alias.asname}"
-
-
-def _defined_names(node: ast.stmt) -> list[str]:
-    if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-        return [node.name]
-    if isinstance(node, ast.Assign):
-        return [item.id for item in node.targets if isinstance(item, ast.Name)]
-    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-        return [node.target.id]
-    return []
 
 
 def _dependency_order(classes: dict[str, Any]) -> list[str]:
