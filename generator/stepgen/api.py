@@ -39,13 +39,18 @@ def render_pipeline(
     With ``out``, files whose inputs did not change since the generation recorded
     there are reused instead of being produced again.
     """
-    fingerprint = generator_fingerprint()
     previous = Record.read(out) if out is not None else None
+    # Without a record everything is made anew: start the worker at once.
+    worker = ModelWorker.start() if previous is None else None
+    fingerprint = generator_fingerprint()
     fresh = previous is None or previous.fingerprint != fingerprint
-    worker = ModelWorker.start() if fresh else None
+    if fresh and worker is None:
+        worker = ModelWorker.start()
     try:
         from stepgen.build import Memo, render_tree
 
+        if worker is not None:
+            _start_early(manifest, worker)
         # The meta-schema verdict of the manifest text the last generation was made
         # from, by this same generator, still holds.
         conforming = None
@@ -63,6 +68,25 @@ def render_pipeline(
             worker.close()
     record = Record(fingerprint, input_hashes(pipeline.inputs), memo=keys)
     return files, record
+
+
+def _start_early(manifest: Path, worker: ModelWorker) -> None:
+    """Give the worker its parts before the manifest is checked, since checking a big
+    manifest takes a while; a manifest that fails its checks loses only that work.
+
+    The manifest is read without its checks here, so anything may go wrong with a
+    broken one: then the worker simply waits for the checked manifest's parts.
+    """
+    from stepgen.emit.pydantic_models import prepare
+    from stepgen.manifest.load import read_unchecked
+
+    try:
+        pipeline = read_unchecked(manifest)
+        plan = prepare(pipeline) if pipeline is not None else None
+    except Exception:  # the checks that follow report whatever went wrong
+        return
+    if plan is not None:
+        worker.submit(plan.parts, plan.key())
 
 
 def generate(manifest: Path, out: Path) -> WriteResult:

@@ -19,9 +19,9 @@ Outcome = tuple[list[str] | None, str | None]
 class Helper(Protocol):
     """Something that can make models modules elsewhere (a warmed-up worker)."""
 
-    def submit(self, parts: list[Part]) -> Callable[[], Outcome]:
-        """Start on prepared parts; the result gives (one source per part, None) or
-        (None, error), waiting for it if need be."""
+    def submit(self, parts: list[Part], key: str) -> Callable[[], Outcome]:
+        """Start on prepared parts (whose plan has ``key``); the result gives (one
+        source per part, None) or (None, error), waiting for it if need be."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import warnings
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -31,7 +32,8 @@ class ModelWorker:
     def __init__(self, connection: Connection, process: BaseProcess) -> None:
         self._connection = connection
         self._process: BaseProcess | None = process
-        self._used = False
+        self._sent: tuple[str, Callable[[], Outcome]] | None = None
+        self._answered = False
 
     @classmethod
     def start(cls) -> ModelWorker | None:
@@ -47,10 +49,18 @@ class ModelWorker:
         child.close()
         return cls(parent, process)
 
-    def submit(self, parts: list[Part]) -> Callable[[], Outcome]:
+    def submit(self, parts: list[Part], key: str) -> Callable[[], Outcome]:
         """Send ``parts``; the result gives (one module source per part, None) or
-        (None, the generator's error), waiting for the worker."""
-        self._used = True
+        (None, the generator's error), waiting for the worker.
+
+        The worker takes one plan: the same plan again gets the same result, and
+        another one is made in this process.
+        """
+        if self._sent is not None:
+            if self._sent[0] == key:
+                return self._sent[1]
+            self.close()
+            return lambda: _generate_here(parts)
         message = {
             "parts": [part.as_message() for part in parts],
             "weights": [part.weight for part in parts],
@@ -59,20 +69,27 @@ class ModelWorker:
 
         def result() -> Outcome:
             reply = json.loads(self._connection.recv_bytes().decode("utf-8"))
+            self._answered = True
             self.close()
             return reply.get("sources"), reply.get("error")
 
+        self._sent = (key, result)
         return result
 
     def close(self) -> None:
-        """Stop the worker if it was not used, and release the pipe."""
+        """Stop the worker unless it has answered, and release the pipe."""
         process, self._process = self._process, None
         if process is None:
             return
-        if not self._used:
+        if not self._answered:
             process.terminate()
         self._connection.close()
         process.join()
+
+
+def _generate_here(parts: list[Part]) -> Outcome:
+    reply = _generate([part.as_message() for part in parts])
+    return reply.get("sources"), reply.get("error")
 
 
 def _serve(connection: Connection) -> None:
@@ -121,6 +138,7 @@ def _fork_helper(parts: list[dict[str, Any]]) -> Callable[[], dict[str, Any]]:
     receiver, sender = multiprocessing.Pipe(duplex=False)
     pid = os.fork()
     if pid == 0:  # the copy: make its parts, reply, and leave at once
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         code = 0
         try:
             receiver.close()
@@ -130,6 +148,13 @@ def _fork_helper(parts: list[dict[str, Any]]) -> Callable[[], dict[str, Any]]:
         finally:
             os._exit(code)
     sender.close()
+
+    def stop(*_: object) -> None:
+        # Stopped before the copy is done (the manifest failed its checks): stop it too.
+        os.kill(pid, signal.SIGKILL)
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, stop)
 
     def result() -> dict[str, Any]:
         try:

@@ -20,6 +20,7 @@ from typing import Any
 from stepgen_runtime.patterns import for_rust
 
 from stepgen.emit.content import Deferred, Helper
+from stepgen.emit.docstrings import documented
 from stepgen.emit.formatting import finish_module, warm_formatter
 from stepgen.emit.input_models import (
     CARRIER,
@@ -141,6 +142,7 @@ def _is_object(schema: Any) -> bool:
 def _prepare_node(node: Any, inline: dict[str, Any]) -> Any:
     if not isinstance(node, dict):
         return node
+    node = documented(node)
     target = ref_target(node)
     if target in inline:
         node = _merge_ref(node, copy.deepcopy(inline[target]))
@@ -240,7 +242,7 @@ def start_models(
     """
     if helper is None:
         return lambda: generate_models(pipeline, plan)
-    outcome = helper.submit(plan.parts)
+    outcome = helper.submit(plan.parts, plan.key())
 
     def finish() -> str:
         warm_formatter()

@@ -44,6 +44,13 @@ def load_pipeline(
     return pipeline
 
 
+def read_unchecked(path: Path) -> Pipeline | None:
+    """The manifest at ``path`` modelled without its checks, or None when it is not
+    even JSON. Only for work that is thrown away unless the checks pass."""
+    document, problems = read_document(path, path.as_posix())
+    return None if problems else build_pipeline(document)[0]
+
+
 def build_pipeline(document: Document) -> tuple[Pipeline, list[Problem]]:
     """Model a manifest that passed the meta-schema; read its prompt files."""
     data: dict[str, Any] = document.data
