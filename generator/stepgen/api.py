@@ -86,7 +86,7 @@ def _start_early(manifest: Path, worker: ModelWorker) -> None:
     except Exception:  # the checks that follow report whatever went wrong
         return
     if plan is not None:
-        worker.submit(plan.parts, plan.key())
+        worker.submit(plan.parts, plan.key)
 
 
 def generate(manifest: Path, out: Path) -> WriteResult:

@@ -15,6 +15,7 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from stepgen_runtime.patterns import for_rust
@@ -66,6 +67,7 @@ class ModelPlan:
     inputs: list[InputClass]
     carried: list[str]
 
+    @cached_property
     def key(self) -> str:
         """A hash that changes whenever the module would."""
         body = {
@@ -107,6 +109,9 @@ def prepare(pipeline: Pipeline, *, whole: bool = False) -> ModelPlan:
     ``whole`` makes every class, the input models too, in one part: the way to go
     when the quicker plan does not come out as expected.
     """
+    made_from = _inputs_digest(pipeline) if not whole else None
+    if made_from is not None and made_from in _RECENT:
+        return _RECENT[made_from]
     defs = pipeline.all_defs()
     inline = {name: schema for name, schema in defs.items() if not _is_object(schema)}
     schemas, inputs = model_schemas(pipeline, carry=not whole)
@@ -120,7 +125,26 @@ def prepare(pipeline: Pipeline, *, whole: bool = False) -> ModelPlan:
     }
     parts = split(classes, shared, 1 if whole else part_count(classes))
     carried = list(schemas[CARRIER]["properties"]) if CARRIER in schemas else []
-    return ModelPlan(parts, inputs, carried)
+    plan = ModelPlan(parts, inputs, carried)
+    if made_from is not None:
+        _RECENT.clear()
+        _RECENT[made_from] = plan
+    return plan
+
+
+# The last plan, by the bytes it was made from: a manifest read before its checks
+# and again after them makes one plan.
+_RECENT: dict[str, ModelPlan] = {}
+
+
+def _inputs_digest(pipeline: Pipeline) -> str | None:
+    if not pipeline.inputs:
+        return None
+    hasher = hashlib.sha256()
+    for name, data in sorted(pipeline.inputs.items()):
+        hasher.update(f"{name}\0{len(data)}\0".encode())
+        hasher.update(data)
+    return hasher.hexdigest()
 
 
 def assemble(plan: ModelPlan, sources: list[str]) -> str:
@@ -230,7 +254,7 @@ def _with_format(node: dict[str, Any]) -> dict[str, Any]:
 def models_module(pipeline: Pipeline) -> Deferred:
     """The models module, produced only when its prepared schemas changed."""
     plan = prepare(pipeline)
-    return Deferred(plan.key(), lambda helper: start_models(pipeline, plan, helper))
+    return Deferred(plan.key, lambda helper: start_models(pipeline, plan, helper))
 
 
 def start_models(
@@ -242,7 +266,7 @@ def start_models(
     """
     if helper is None:
         return lambda: generate_models(pipeline, plan)
-    outcome = helper.submit(plan.parts, plan.key())
+    outcome = helper.submit(plan.parts, plan.key)
 
     def finish() -> str:
         warm_formatter()
