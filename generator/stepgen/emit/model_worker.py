@@ -93,7 +93,7 @@ def _generate_here(parts: list[Part]) -> Outcome:
 
 
 def _serve(connection: Connection) -> None:
-    from stepgen.emit.pydantic_models import run_model_generator
+    from stepgen.emit.model_generator import run_model_generator
 
     warm = {"defs": {"Warm": {"type": "object"}}, "external": []}
     run_model_generator(warm)  # loads and warms up
@@ -170,7 +170,7 @@ def _fork_helper(parts: list[dict[str, Any]]) -> Callable[[], dict[str, Any]]:
 def _generate(parts: list[dict[str, Any]]) -> dict[str, Any]:
     from datamodel_code_generator import Error
 
-    from stepgen.emit.pydantic_models import run_model_generator
+    from stepgen.emit.model_generator import run_model_generator
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
