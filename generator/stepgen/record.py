@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 RECORD_NAME = "stepgen.lock.json"
@@ -39,6 +38,8 @@ def generator_fingerprint() -> str:
     and the model generator: when any of them changes, the output must be rendered
     again. The command line and other code that writes nothing are left out.
     """
+    from importlib import metadata
+
     hasher = hashlib.sha256()
     for root, parts in _SHAPING:
         for part in parts:
