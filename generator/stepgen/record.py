@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,8 +40,6 @@ def generator_fingerprint() -> str:
     and the model generator: when any of them changes, the output must be rendered
     again. The command line and other code that writes nothing are left out.
     """
-    from importlib import metadata
-
     hasher = hashlib.sha256()
     for root, parts in _SHAPING:
         for part in parts:
@@ -50,11 +50,32 @@ def generator_fingerprint() -> str:
                     hasher.update(path.relative_to(root).as_posix().encode())
                     hasher.update(path.read_bytes())
     for tool in _TOOLS:
-        try:
-            hasher.update(f"{tool}={metadata.version(tool)}".encode())
-        except metadata.PackageNotFoundError:
-            hasher.update(f"{tool}=missing".encode())
+        hasher.update(f"{tool}={tool_version(tool)}".encode())
     return hasher.hexdigest()
+
+
+def tool_version(name: str) -> str:
+    """The installed version of the distribution ``name``, or ``missing``.
+
+    A wheel's install folder is named ``{name}-{version}.dist-info``, which is found
+    without loading :mod:`importlib.metadata` (and the email parser it needs) on the
+    path of every command; other installs are asked through it.
+    """
+    prefix = name.replace("-", "_").lower() + "-"
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for item in names:
+            if item.endswith(".dist-info") and item.lower().startswith(prefix):
+                return item[len(prefix) : -len(".dist-info")]
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "missing"
 
 
 @dataclass

@@ -16,13 +16,14 @@ import os
 import signal
 import warnings
 from collections.abc import Callable
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
 from stepgen.emit.content import Outcome
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
     from stepgen.emit.model_parts import Part
 
 
