@@ -51,6 +51,10 @@ DEF_NAME = "^[A-Z][A-Za-z0-9]*$"
 IDENTIFIER = "^[A-Z][A-Z0-9_]*$"
 NO_FIELD = "so that Python and TypeScript can both use it"
 PORTABLE = "which differ between Python and JavaScript"
+SAFE = (
+    "±(2^53-1) = ±9007199254740991, the integers JavaScript represents exactly: Zod "
+    "would also accept a neighbouring integer, the Python models only this one"
+)
 
 
 # Building a broken manifest -------------------------------------------------------
@@ -526,6 +530,50 @@ CASES = [
         "unportable-pattern/negated-digit-class",
         put("/$defs/NonEmptyString/pattern", "^\\D"),
         expect=f"broken.json:59:18: unportable-pattern at /$defs/NonEmptyString/pattern: the pattern uses \\D (write [^0-9]), {PORTABLE}",
+    ),
+    case(
+        "unportable-pattern/possessive-quantifier",
+        put("/$defs/NonEmptyString/pattern", "^[a-z]++$"),
+        expect="broken.json:59:18: unportable-pattern at /$defs/NonEmptyString/pattern: the pattern has a quantifier at position 7 right after another (as in a++ or a**), which JavaScript refuses; one quantifier may be followed only by ? to make it lazy",
+    ),
+    case(
+        "unportable-pattern/quantifier-without-minimum",
+        put("/$defs/NonEmptyString/pattern", "^.{,80}$"),
+        expect="broken.json:59:18: unportable-pattern at /$defs/NonEmptyString/pattern: the pattern has a quantifier without its minimum at position 2, which JavaScript refuses; write {0,m} for {,m}",
+    ),
+    case(
+        "unportable-pattern/lone-brace",
+        put("/$defs/NonEmptyString/pattern", "^{draft}"),
+        expect="broken.json:59:18: unportable-pattern at /$defs/NonEmptyString/pattern: the pattern has a '{' at position 1 that does not start a quantifier {n}, {n,} or {n,m}, which JavaScript refuses; write \\{ for the character",
+    ),
+    case(
+        "unportable-pattern/escaped-underscore",
+        put("/$defs/NonEmptyString/pattern", "^\\_"),
+        expect="broken.json:59:18: unportable-pattern at /$defs/NonEmptyString/pattern: the pattern uses the escape \\_ at position 1, which is not portable (JavaScript refuses it; write '_' without the backslash); the portable escapes are a backslash before one of ^ $ \\ . * + ? ( ) [ ] { } | /, \\t \\n \\r \\f \\v, \\xHH and \\uHHHH, and \\- inside a character class",
+    ),
+    case(
+        "unportable-pattern/posix-class",
+        put("/$defs/NonEmptyString/pattern", "^[[:alpha:]]+$"),
+        expect="broken.json:59:18: unportable-pattern at /$defs/NonEmptyString/pattern: the character class at position 1 holds an unescaped '[' at position 2 (a nested class or [:alpha:] in some engines, a syntax error in JavaScript); write \\[ for the character",
+    ),
+    case(
+        "inexact-schema/const-beyond-the-safe-integers",
+        put(
+            "/$defs/PlanOutput/properties/estimatedPages",
+            {"type": "integer", "const": 9007199254740993},
+        ),
+        expect=f"broken.json:70:20: inexact-schema at /$defs/PlanOutput/properties/estimatedPages/const: the integer 9007199254740993 is beyond {SAFE}",
+    ),
+    case(
+        "inexact-schema/enum-beyond-the-safe-integers",
+        put(
+            "/$defs/PlanOutput/properties/estimatedPages",
+            {"type": "number", "enum": [2, -9007199254740992, 1e300]},
+        ),
+        expect=(
+            f"broken.json:72:13: inexact-schema at /$defs/PlanOutput/properties/estimatedPages/enum/1: the integer -9007199254740992 is beyond {SAFE}",
+            f"broken.json:73:13: inexact-schema at /$defs/PlanOutput/properties/estimatedPages/enum/2: the integer 1e+300 is beyond {SAFE}",
+        ),
     ),
     case(
         "invalid-default/wrong-item-type",

@@ -223,9 +223,9 @@ def test_a_check_that_renders_keeps_no_compiled_templates(
     cache = tmp_path / "cache"
     cache.mkdir()
 
+    command = [sys.executable, "-c", "from stepgen.cli import main; main()"]
     result = subprocess.run(
-        [sys.executable, "-c", "from stepgen.cli import main; main()", "check"]
-        + ["--manifest", str(schema_copy), "--out", str(out)],
+        [*command, "check", "--manifest", str(schema_copy), "--out", str(out)],
         env={**os.environ, "XDG_CACHE_HOME": str(cache)},
         capture_output=True,
         text=True,

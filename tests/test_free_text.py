@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from stepgen.api import generate
@@ -84,14 +85,12 @@ def test_nul_is_refused_with_a_clear_error(
     assert manifest.exists()
 
 
-def test_hostile_text_round_trips_through_typescript(tmp_path: Path) -> None:
-    text = "|".join(HOSTILE)
-    manifest = _manifest_with(tmp_path, text)
-    source = json.loads(manifest.read_text())["stages"][0]
-    out = ROOT / "build" / "free-text"
+def build_typescript(manifest: Path, name: str) -> Path:
+    """Generate ``manifest`` below build/, compile its TypeScript package with the
+    repository's tsc and return the directory of the JavaScript."""
+    out = ROOT / "build" / name
     shutil.rmtree(out, ignore_errors=True)
     generate(manifest, out)
-
     subprocess.run(
         [
             str(ROOT / "node_modules" / ".bin" / "tsc"),
@@ -103,21 +102,37 @@ def test_hostile_text_round_trips_through_typescript(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
+    return out / "js"
+
+
+def run_node(script: str, js: Path, *args: str) -> Any:
+    """Run the ES module ``script`` on node with the package's directory as
+    ``process.argv[1]`` and ``args`` after it; return the JSON it writes."""
+    result = subprocess.run(
+        ["node", "--input-type=module", "-e", script, str(js), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_hostile_text_round_trips_through_typescript(tmp_path: Path) -> None:
+    text = "|".join(HOSTILE)
+    manifest = _manifest_with(tmp_path, text)
+    source = json.loads(manifest.read_text())["stages"][0]
+    js = build_typescript(manifest, "free-text")
+
     script = (
         "const pkg = await import(process.argv[1] + '/index.js');"
         "const step = pkg.getStep('DRAFT_QUESTIONS');"
         "process.stdout.write(JSON.stringify({name: step.name, description: step.description,"
         " prompt: step.config.prompt, meta: step.config.meta}));"
     )
-    result = subprocess.run(
-        ["node", "--input-type=module", "-e", script, str(out / "js")],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    shutil.rmtree(out, ignore_errors=True)
+    result = run_node(script, js)
+    shutil.rmtree(js.parent, ignore_errors=True)
 
-    assert json.loads(result.stdout) == {
+    assert result == {
         "name": text,
         "description": text,
         "prompt": source["config"]["prompt"],

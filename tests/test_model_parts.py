@@ -20,6 +20,7 @@ from stepgen.manifest import load_pipeline
 
 from benchmarks.synthetic import manifest as synthetic
 from tests.conftest import MANIFEST, ROOT
+from tests.support import tree
 
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal" / "pipeline.json"
 
@@ -137,3 +138,27 @@ def test_a_worker_and_this_process_make_the_same_bytes(
     alone, _ = api.render_pipeline(big)
 
     assert with_worker == alone
+
+
+def test_files_reused_after_a_prompt_edit_are_those_made_from_scratch(
+    schema_copy: Path, tmp_path: Path
+) -> None:
+    kept = tmp_path / "kept"
+    api.generate(schema_copy, kept)
+    prompt = schema_copy.parent / "prompts" / "outline.md"
+    prompt.write_text(prompt.read_text("utf-8") + "\nKeep it short.\n", "utf-8")
+    manifest = json.loads(schema_copy.read_text("utf-8"))
+    manifest["stages"][0]["name"] = "Plan the lesson"
+
+    edited = api.generate(schema_copy, kept)
+    schema_copy.write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    renamed = api.generate(schema_copy, kept)
+    fresh = tmp_path / "fresh"
+    api.generate(schema_copy, fresh)
+
+    assert sorted(edited.written) == [
+        "python/rematrix_steps/steps/outline.py",
+        "typescript/src/steps/outline.ts",
+    ]
+    assert "python/rematrix_steps/steps/plan.py" in renamed.written
+    assert tree(kept) == tree(fresh)

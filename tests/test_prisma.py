@@ -54,6 +54,28 @@ VARIANTS = {
         TEXT.replace("enum JobStage {", "enum Stage {").replace(" JobStage", " Stage"),
         ["enum JobStage is missing from schema.prisma"],
     ),
+    "value-after-a-comment-with-a-brace": (
+        TEXT.replace("  SUBTITLES\n", "  SUBTITLES // last one}\n  THUMBNAIL\n"),
+        ["enum ArtifactType: schema.prisma has THUMBNAIL, which the manifest does not"],
+    ),
+    "mapped-value-with-a-brace": (
+        TEXT.replace("  PENDING\n", '  PENDING @map("pen}ding")\n'),
+        [
+            "enum ApprovalStatus: schema.prisma lacks PENDING",
+            "enum ApprovalStatus: schema.prisma has pen}ding, which the manifest does "
+            "not",
+        ],
+    ),
+    "value-after-a-doc-comment-with-a-brace": (
+        TEXT.replace("  RUNNING\n", "  /// not done yet }\n  RUNNING\n  PAUSED\n"),
+        ["enum JobStatus: schema.prisma has PAUSED, which the manifest does not"],
+    ),
+    "crlf-value-after-a-comment-with-a-brace": (
+        TEXT.replace("  DONE\n", "  // the end }\n  DONE\n  ARCHIVE\n").replace(
+            "\n", "\r\n"
+        ),
+        ["enum JobStage: schema.prisma has ARCHIVE, which the manifest does not"],
+    ),
 }
 
 
@@ -129,39 +151,114 @@ def test_a_missing_schema_file_is_a_usage_error(
     assert "cannot read" in result.stderr
 
 
+TRICKY = TEXT.replace(
+    "enum ApprovalStatus {",
+    "/// an { odd } comment\nenum   ApprovalStatus   {\n  // DRAFT is not a value\n",
+).replace(
+    "  REJECTED\n",
+    '  REJECTED   @map("rejected_for_good")\n  @@map("approval_status")\n',
+)
+MODELS = TEXT[TEXT.index("model Job {") :]
+ENUMS = TEXT[TEXT.index("enum JobStage {") : TEXT.index("model Job {")]
+# Schemas Prisma accepts, each read by stepgen and by Prisma's own parser.
+PRISMA_TEXTS = {
+    "fixture": TEXT,
+    "tricky": TRICKY,
+    "brace-in-a-comment": "enum A {\n  X // last one}\n  Y\n}\n",
+    "braces-in-comments-everywhere": (
+        "// { before everything\nenum A { // opens {\n  X // }\n  // }\n  Y\n}"
+        " // } after\nenum B {\n  Z\n}\n"
+    ),
+    "brace-in-a-doc-comment": "enum A {\n  X /// doc }\n  /// more }\n  Y\n}\n",
+    "doc-comments-before-the-enum": "/// a {\n/// b }\nenum A {\n  X\n}\n",
+    "brace-in-a-mapped-value": 'enum A {\n  X @map("p}q")\n  Y\n}\n',
+    "brace-in-a-mapped-enum": 'enum A {\n  X\n  @@map("a}b")\n}\nenum B {\n  Y\n}\n',
+    "mapped-enum-before-its-values": 'enum A {\n  @@map("a_b")\n  X\n  Y\n}\n',
+    "mapped-with-a-name-argument": (
+        'enum A {\n  X @map(name: "x}")\n  Y @map( "y" )\n  @@map(name: "a{")\n}\n'
+    ),
+    "mapped-with-spaces": 'enum A {\n  X@map("x")\n  Y @ map ("y")\n}\n',
+    "mapped-then-a-comment": 'enum A {\n  X @map("x") // @map("y") }\n  Y\n}\n',
+    "comment-after-the-block-map": 'enum A {\n  X\n  @@map("a") // }\n  Y\n}\n',
+    "escaped-quote-in-a-map": 'enum A {\n  X @map("p\\"}q")\n  Y\n}\n',
+    "escaped-backslash-before-the-quote": (
+        'enum A {\n  X @map("p\\\\")\n  Y @map("}\\\\\\"")\n}\n'
+    ),
+    "json-escapes-in-a-map": (
+        'enum A {\n  X @map("a\\tb\\nc\\/d\\u0041\\uD83D\\uDE00")\n  Y\n}\n'
+    ),
+    "comment-marks-in-a-string": 'enum A {\n  X @map("// not a comment }")\n  Y\n}\n',
+    "empty-map": 'enum A {\n  X @map("")\n  @@map("")\n}\n',
+    "blank-lines": "enum A {\n\n  X\n\n\n  Y\n\n}\n\n\nenum B {\n\n  Z\n}\n",
+    "tabs-and-odd-spacing": "enum   A   {\n\tX\n    Y   \n\t}\n",
+    "next-enum-after-the-brace": "enum A {\n  X\n} enum B {\n  Y\n}\n",
+    "crlf": TEXT.replace("\n", "\r\n"),
+    "crlf-tricky": TRICKY.replace("\n", "\r\n"),
+    "crlf-comments": 'enum A {\r\n  X // c}\r\n  Y @map("}")\r\n}\r\n',
+    "carriage-returns-only": "enum A {\r  X // }\r  Y\r}\r",
+    "no-final-line-break": "enum A {\n  X\n  Y\n}",
+    "non-ascii-value": "enum A {\n  X\n  \u00c9T\u00c9\n}\n",
+    "enums-after-the-models": TEXT[: TEXT.index("enum JobStage {")] + MODELS + ENUMS,
+    "enums-between-the-models": (
+        TEXT[: TEXT.index("enum JobStage {")]
+        + MODELS[: MODELS.index("model Approval {")]
+        + ENUMS
+        + MODELS[MODELS.index("model Approval {") :]
+    ),
+    "braces-in-model-strings": (
+        "model M {\n"
+        '  id   String @id @default("}")\n'
+        '  body String @default("{ \\"a\\": \\"}\\" }") // }\n'
+        '  note String @default("enum B {") /// {\n'
+        "}\n"
+        "enum A {\n  X\n  Y\n}\n"
+        'model N {\n  id String @id @default("{{")\n}\n'
+        "enum C {\n  Z\n}\n"
+    ),
+    "model-mapped-like-an-enum": (
+        'model M {\n  id Int @id\n  @@map("m}")\n}\nenum A {\n  X @map("x")\n}\n'
+    ),
+}
+
+
 def test_enums_are_read_exactly_as_prisma_reads_them(tmp_path: Path) -> None:
-    tricky = TEXT.replace(
-        "enum ApprovalStatus {",
-        "/// an { odd } comment\nenum   ApprovalStatus   {\n  // DRAFT is not a value\n",
-    ).replace(
-        "  REJECTED\n",
-        '  REJECTED   @map("rejected_for_good")\n  @@map("approval_status")\n',
-    )
-    files = []
-    for index, text in enumerate(
-        [TEXT, tricky, *(text for text, _ in VARIANTS.values())]
-    ):
-        path = tmp_path / f"schema-{index}.prisma"
-        path.write_text(text)
-        files.append(path)
+    texts = {**PRISMA_TEXTS, **{name: text for name, (text, _) in VARIANTS.items()}}
+    files = {}
+    for name, text in texts.items():
+        path = tmp_path / f"{name}.prisma"
+        path.write_bytes(text.encode("utf-8"))
+        files[name] = path
 
     output = subprocess.run(
-        ["node", str(ROOT / "tests" / "prisma_dmmf.mjs"), *map(str, files)],
+        ["node", str(ROOT / "tests" / "prisma_dmmf.mjs"), *map(str, files.values())],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
     prisma = json.loads(output)
 
-    for path in files:
+    differ = {}
+    for name, path in files.items():
         ours = {
-            name: {
+            enum: {
                 "dbName": item.db_name,
                 "values": [[value.name, value.db_name] for value in item.values],
             }
-            for name, item in read_enums(path.read_text()).items()
+            for enum, item in read_enums(path.read_bytes().decode("utf-8")).items()
         }
-        assert ours == prisma[str(path)], path.name
+        if ours != prisma[str(path)]:
+            differ[name] = {"stepgen": ours, "prisma": prisma[str(path)]}
+    assert differ == {}
+
+
+def test_the_comparison_sees_the_values_behind_braces() -> None:
+    # The reader must find what Prisma finds, or the comparison above proves nothing.
+    enums = read_enums(PRISMA_TEXTS["brace-in-a-comment"])
+    assert [value.name for value in enums["A"].values] == ["X", "Y"]
+    enums = read_enums(PRISMA_TEXTS["braces-in-model-strings"])
+    assert sorted(enums) == ["A", "C"]
+    enums = read_enums(PRISMA_TEXTS["escaped-quote-in-a-map"])
+    assert [value.db_name for value in enums["A"].values] == ['p"}q', None]
 
 
 PRISMA_SHAPE = """\

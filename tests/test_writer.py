@@ -231,4 +231,8 @@ def test_an_output_root_that_is_a_link_stays_one(
     assert link.is_symlink() and link.resolve() == target
     assert f"{STEPS}/done.py" in result.deleted
     assert not (target / STEPS / "done.py").exists()
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["link", "real", "schema"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "link",
+        "real",
+        "schema",
+    ]

@@ -2,9 +2,10 @@
 
 Nothing is written here: :mod:`stepgen.writer` writes what :func:`render_tree` returns,
 so a failure while rendering leaves the output untouched. Work whose inputs did not
-change since the last generation is not redone: the costly step (running the model
-generator and formatting its module) has a key, and an output on disk whose key and
-hash match the ownership record is reused as it is.
+change since the last generation is not redone: every made file has a key naming what
+it is made from (the manifest's own text, and a stage's prompt for the files that
+hold it), and an output on disk whose key and hash match the ownership record, made
+by the same generator, is reused as it is.
 """
 
 from __future__ import annotations
@@ -74,7 +75,11 @@ def render_tree(
         if isinstance(content, str):
             files[path] = content.encode("utf-8")
         elif isinstance(content, Rendered):
-            files[path] = content.make().encode("utf-8")
+            reused = None
+            if content.key is not None:
+                keys[path] = content.key
+                reused = memo.reuse(path, content.key)
+            files[path] = content.make().encode() if reused is None else reused
     for path, finish in pending.items():
         files[path] = finish().encode("utf-8")
     return dict(sorted(files.items())), keys

@@ -134,6 +134,8 @@ class Pipeline:
     defs: dict[str, Any]
     stages: tuple[Stage, ...]
     inputs: dict[str, bytes] = field(default_factory=dict)
+    # The sha256 of the manifest's own text (prompt files apart); empty when unknown.
+    text_digest: str = ""
     locate: Callable[[str, str, str], Problem] | None = field(default=None, repr=False)
     # Values the emitters derive from this model and share, made once each.
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

@@ -6,12 +6,14 @@ at the same time; costly text carries a key so that unchanged work can be reused
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from stepgen.emit.model_parts import Part
+    from stepgen.ir import Pipeline, Stage
 
 Outcome = tuple[list[str] | None, str | None]
 
@@ -26,9 +28,36 @@ class Helper(Protocol):
 
 @dataclass(frozen=True)
 class Rendered:
-    """Text rendered from a template when the tree is assembled."""
+    """Text rendered from a template when the tree is assembled.
+
+    ``key`` names everything the text is made from besides the generator itself; a
+    file made from the same key by the same generator is reused, not rendered again.
+    """
 
     make: Callable[[], str]
+    key: str | None = None
+
+
+def layout_key(pipeline: Pipeline, name: str) -> str | None:
+    """The key of a file made from the manifest's own text alone (no prompt file)."""
+    if not pipeline.text_digest:
+        return None
+    return _key("layout", name, pipeline.text_digest)
+
+
+def stage_key(pipeline: Pipeline, name: str, stage: Stage) -> str | None:
+    """The key of a file made from the manifest's text and ``stage``'s prompt."""
+    if not pipeline.text_digest:
+        return None
+    return _key("stage", name, pipeline.text_digest, stage.stage, stage.prompt or "")
+
+
+def _key(*parts: str) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass")
+        hasher.update(f"{len(data)}:".encode() + data)
+    return hasher.hexdigest()
 
 
 @dataclass(frozen=True)

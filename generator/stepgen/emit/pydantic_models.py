@@ -20,7 +20,7 @@ from typing import Any
 
 from stepgen_runtime.patterns import for_rust
 
-from stepgen.emit.content import Deferred, Helper
+from stepgen.emit.content import Deferred, Helper, layout_key
 from stepgen.emit.docstrings import documented
 from stepgen.emit.formatting import finish_module, warm_formatter
 from stepgen.emit.input_models import (
@@ -244,9 +244,12 @@ def _with_format(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def models_module(pipeline: Pipeline) -> Deferred:
-    """The models module, produced only when its prepared schemas changed."""
-    plan = prepare(pipeline)
-    return Deferred(plan.key, lambda helper: start_models(pipeline, plan, helper))
+    """The models module, produced only when the manifest's own text changed (prompt
+    files do not shape it), or when its prepared schemas did if that is unknown."""
+    key = layout_key(pipeline, "python/models") or prepare(pipeline).key
+    return Deferred(
+        key, lambda helper: start_models(pipeline, prepare(pipeline), helper)
+    )
 
 
 def start_models(

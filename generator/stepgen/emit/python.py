@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from stepgen.emit.content import Content, Rendered
+from stepgen.emit.content import Content, Rendered, layout_key, stage_key
 from stepgen.emit.pydantic_models import models_module
 from stepgen.emit.templating import canonical_json, later, render
 from stepgen.ir import Pipeline, Stage
@@ -25,12 +25,15 @@ def emit_python(pipeline: Pipeline) -> dict[str, Content]:
         f"{root}/__init__.py": later("python/__init__.py.jinja", **context),
         f"{root}/enums.py": later("python/enums.py.jinja", **context),
         f"{root}/models.py": models_module(pipeline),
-        f"{root}/registry.py": Rendered(lambda: _registry(context)),
+        f"{root}/registry.py": Rendered(
+            lambda: _registry(context), layout_key(pipeline, "python/registry")
+        ),
         f"{root}/steps/__init__.py": later("python/steps_init.py.jinja", **context),
     }
     for stage in pipeline.stages:
         files[f"{root}/steps/{stage.module_name}.py"] = Rendered(
-            functools.partial(_step_module, context, stage)
+            functools.partial(_step_module, context, stage),
+            stage_key(pipeline, "python/step", stage),
         )
     return files
 

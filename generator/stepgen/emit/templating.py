@@ -19,7 +19,7 @@ from typing import Any
 
 import jinja2
 
-from stepgen.emit.content import Rendered
+from stepgen.emit.content import Rendered, layout_key
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 
@@ -178,5 +178,7 @@ def render(template: str, **context: Any) -> str:
 
 
 def later(template: str, **context: Any) -> Rendered:
-    """One template file with ``context``, rendered when the tree is assembled."""
-    return Rendered(functools.partial(render, template, **context))
+    """One template file with ``context`` (which holds the ``pipeline``), rendered
+    when the tree is assembled; it is made from the manifest's own text alone."""
+    key = layout_key(context["pipeline"], template)
+    return Rendered(functools.partial(render, template, **context), key)

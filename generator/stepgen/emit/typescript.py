@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from stepgen.emit.content import Rendered
+from stepgen.emit.content import Rendered, layout_key, stage_key
 from stepgen.emit.templating import render, ts_literal
 from stepgen.emit.zod import schema_name, zod
 from stepgen.ir import Pipeline, Stage
@@ -31,13 +31,15 @@ def emit_typescript(pipeline: Pipeline) -> dict[str, Rendered]:
     )
     files = {
         f"typescript/{name}": Rendered(
-            functools.partial(_package_file, context, name.rsplit("/", 1)[-1])
+            functools.partial(_package_file, context, name.rsplit("/", 1)[-1]),
+            layout_key(pipeline, f"typescript/{name}"),
         )
         for name in names
     }
     for stage in pipeline.stages:
         files[f"typescript/src/steps/{stage.module_name}.ts"] = Rendered(
-            functools.partial(_step_file, context, stage)
+            functools.partial(_step_file, pipeline, stage),
+            stage_key(pipeline, "typescript/step", stage),
         )
     return files
 
@@ -65,9 +67,8 @@ def _package_file(context: dict[str, Any], name: str) -> str:
     return render(f"typescript/{name}.jinja", **_full_context(context))
 
 
-def _step_file(context: dict[str, Any], stage: Stage) -> str:
-    full = _full_context(context)
-    return render("typescript/step.ts.jinja", step=full["steps"][stage.index], **full)
+def _step_file(pipeline: Pipeline, stage: Stage) -> str:
+    return render("typescript/step.ts.jinja", step=_step(pipeline, stage))
 
 
 def _schemas(pipeline: Pipeline) -> list[dict[str, str | None]]:
@@ -101,6 +102,14 @@ def _schemas(pipeline: Pipeline) -> list[dict[str, str | None]]:
 
 
 def _step(pipeline: Pipeline, stage: Stage) -> dict[str, Any]:
+    """The values of one step module, made once per stage."""
+    made: dict[str, dict[str, Any]] = pipeline.derived.setdefault("ts-steps", {})
+    if stage.stage not in made:
+        made[stage.stage] = _make_step(pipeline, stage)
+    return made[stage.stage]
+
+
+def _make_step(pipeline: Pipeline, stage: Stage) -> dict[str, Any]:
     output_schema = bundle(pipeline, stage.output_schema)
     config: dict[str, Any] = {}
     if stage.model is not None:

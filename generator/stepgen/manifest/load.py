@@ -55,7 +55,8 @@ def build_pipeline(document: Document) -> tuple[Pipeline, list[Problem]]:
     """Model a manifest that passed the meta-schema; read its prompt files."""
     data: dict[str, Any] = document.data
     problems: list[Problem] = []
-    inputs = {document.path.name: document.text.encode("utf-8")}
+    text = document.text.encode("utf-8")
+    inputs = {document.path.name: text}
     stages = []
     for index, raw in enumerate(data["stages"]):
         prompt, prompt_file = _prompt(document, index, raw["config"], inputs, problems)
@@ -78,6 +79,7 @@ def build_pipeline(document: Document) -> tuple[Pipeline, list[Problem]]:
         defs=dict(data.get("$defs", {})),
         stages=tuple(stages),
         inputs=inputs,
+        text_digest=digest(text),
         locate=document.problem,
     )
     return pipeline, problems

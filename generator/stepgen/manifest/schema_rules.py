@@ -18,6 +18,7 @@ from stepgen.schemas import walk_schema
 
 Report = Callable[[str, str, str], None]
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+MAX_SAFE_INTEGER = 2**53 - 1
 
 TYPE_KEYWORDS = {
     "string": frozenset({"minLength", "maxLength", "pattern"}),
@@ -105,6 +106,10 @@ def check_node(pipeline: Pipeline, node: Any, pointer: str, report: Report) -> N
     problem = exactness_problem(node)
     if problem:
         report(pointer, "inexact-schema", problem)
+    for where, value in literal_values(node):
+        problem = unsafe_integer_problem(value)
+        if problem:
+            report(f"{pointer}/{where}", "inexact-schema", problem)
     if "format" in node:
         problem = format_problem(node)
         if problem:
@@ -168,6 +173,31 @@ def exactness_problem(node: dict[str, Any]) -> str | None:
     if isinstance(divisor, float) and not divisor.is_integer():
         return "multipleOf must be a whole number: fractional steps round differently"
     return None
+
+
+def literal_values(node: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The ``enum`` and ``const`` values of ``node``, each with its relative pointer."""
+    found: list[tuple[str, Any]] = []
+    if isinstance(node.get("enum"), list):
+        found += [(f"enum/{index}", value) for index, value in enumerate(node["enum"])]
+    if "const" in node:
+        found.append(("const", node["const"]))
+    return found
+
+
+def unsafe_integer_problem(value: Any) -> str | None:
+    """Say why the ``enum``/``const`` number ``value`` cannot be matched exactly."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None  # refused as a fractional number
+    if abs(value) <= MAX_SAFE_INTEGER:
+        return None
+    return (
+        f"the integer {value} is beyond ±(2^53-1) = ±{MAX_SAFE_INTEGER}, the "
+        "integers JavaScript represents exactly: Zod would also accept a "
+        "neighbouring integer, the Python models only this one"
+    )
 
 
 def format_problem(node: dict[str, Any]) -> str | None:
