@@ -26,23 +26,6 @@ from tests.conftest import CliResult
 from tests.support import import_generated, tree
 from tests.test_free_text import HOSTILE, MINIMAL, build_typescript, run_node
 
-# Where hostile text is known to come out of the model generator in a form black
-# changes; see the marks below.
-_TRAILING_BACKSLASH = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a string literal ending in a backslash (title, enum, const, default, "
-        "examples) is left single-quoted by the model generator's formatter, and "
-        "finish_module does not hand it to black"
-    ),
-)
-_WIDE_CHARACTERS = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "finish_module measures line length in code points; black counts East Asian "
-        "wide characters as two columns and rewraps the line"
-    ),
-)
 WHITESPACE = [
     "  indented start",
     "trailing spaces and tabs \t \t",
@@ -55,11 +38,6 @@ WHITESPACE = [
     '"quoted"',
 ]
 TEXTS = [*HOSTILE, *WHITESPACE]
-# Texts the Python models cannot yet hold as literals the way black writes them.
-KNOWN = {
-    HOSTILE[4]: _TRAILING_BACKSLASH,
-    "ends with backslash \\": _TRAILING_BACKSLASH,
-}
 
 
 PLACES = frozenset({"description", "title", "enum", "const", "default", "examples"})
@@ -156,8 +134,7 @@ def _black_cases() -> list[Any]:
     cases = []
     for index, text in enumerate(TEXTS):
         for kind, places in (("docstrings", DOCSTRINGS), ("literals", LITERALS)):
-            marks = KNOWN.get(text, ()) if kind == "literals" else ()
-            cases.append(pytest.param(text, places, id=f"{kind}-{index}", marks=marks))
+            cases.append(pytest.param(text, places, id=f"{kind}-{index}"))
     return cases
 
 
@@ -168,7 +145,6 @@ def test_python_modules_are_black_stable(
     assert _unstable_python(made(text, places)) == []
 
 
-@_WIDE_CHARACTERS
 def test_wide_characters_in_a_long_literal_keep_the_modules_black_stable(
     made: Made,
 ) -> None:
