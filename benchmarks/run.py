@@ -252,6 +252,19 @@ def import_figure(out: Path, work: Path, runs: int) -> Figure:
     )
 
 
+def byte_compile() -> None:
+    """Byte-compile stepgen's own modules, as pip does when it installs a package.
+
+    The peer's modules were compiled when pip installed them; an editable install is
+    not, and where ``PYTHONDONTWRITEBYTECODE`` is set every stepgen command would
+    compile its modules again (about 40 ms) without this.
+    """
+    import compileall
+
+    for folder in ("generator", "runtime"):
+        compileall.compile_dir(ROOT / folder, quiet=1)
+
+
 def machine() -> str:
     """One line naming the machine the figures were measured on."""
     model = "unknown processor"
@@ -339,6 +352,7 @@ def main() -> None:
     arguments = parser.parse_args()
     from benchmarks.runtime import runtime_figures
 
+    byte_compile()
     with tempfile.TemporaryDirectory(prefix="stepgen-bench-") as scratch:
         work = Path(scratch)
         figures = generator_figures(work, arguments.runs)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import importlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -162,3 +164,75 @@ def test_files_reused_after_a_prompt_edit_are_those_made_from_scratch(
     ]
     assert "python/rematrix_steps/steps/plan.py" in renamed.written
     assert tree(kept) == tree(fresh)
+
+
+def _console(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``stepgen`` console script, as a user does."""
+    script = Path(sys.executable).with_name("stepgen")
+    return subprocess.run(
+        [str(script), *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def test_the_console_script_makes_what_the_library_makes(
+    schema_copy: Path, tmp_path: Path
+) -> None:
+    # The console script forks its worker before it parses the command line; the
+    # library starts one when it needs it. Both make the same tree.
+    by_script = tmp_path / "script"
+    by_library = tmp_path / "library"
+
+    made = _console(
+        "generate",
+        "--manifest",
+        str(schema_copy),
+        "--out",
+        str(by_script),
+        cwd=tmp_path,
+    )
+    api.generate(schema_copy, by_library)
+
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.endswith("34 written, 0 deleted, 0 unchanged in script\n")
+    assert tree(by_script) == tree(by_library)
+
+
+def test_the_console_script_stops_a_worker_it_does_not_need(
+    schema_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    api.generate(schema_copy, out)
+    before = tree(out)
+    prompt = schema_copy.parent / "prompts" / "tts.md"
+    prompt.write_text(prompt.read_text("utf-8") + "\nSpeak slowly.\n", "utf-8")
+
+    edited = _console(
+        "generate", "--manifest", str(schema_copy), "--out", str(out), cwd=tmp_path
+    )
+
+    assert edited.returncode == 0, edited.stderr
+    assert edited.stderr == ""
+    assert "2 written, 0 deleted, 32 unchanged" in edited.stdout
+    changed = {name for name in tree(out) if tree(out)[name] != before.get(name)}
+    assert changed == {
+        "python/rematrix_steps/steps/tts.py",
+        "stepgen.lock.json",
+        "typescript/src/steps/tts.ts",
+    }
+
+
+def test_the_console_script_reports_a_broken_manifest_and_writes_nothing(
+    schema_copy: Path, tmp_path: Path
+) -> None:
+    manifest = json.loads(schema_copy.read_text("utf-8"))
+    manifest["stages"][1]["input"]["sources"] = ["PAGES"]
+    schema_copy.write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    out = tmp_path / "out"
+
+    broken = _console(
+        "generate", "--manifest", str(schema_copy), "--out", str(out), cwd=tmp_path
+    )
+
+    assert broken.returncode == 2
+    assert "source-order at /stages/1/input/sources/0" in broken.stderr
+    assert not out.exists()

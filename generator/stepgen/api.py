@@ -39,13 +39,16 @@ def render_pipeline(
     With ``out``, files whose inputs did not change since the generation recorded
     there are reused instead of being produced again.
     """
+    early = ModelWorker.claim()
     previous = Record.read(out) if out is not None else None
     # Without a record everything is made anew: start the worker at once.
-    worker = ModelWorker.start() if previous is None else None
+    worker = (early or ModelWorker.start()) if previous is None else None
     fingerprint = generator_fingerprint()
     fresh = previous is None or previous.fingerprint != fingerprint
     if fresh and worker is None:
-        worker = ModelWorker.start()
+        worker = early or ModelWorker.start()
+    if early is not None and worker is not early:
+        early.close()
     try:
         from stepgen.build import Memo, render_tree
 

@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 drift, 2 invalid input or usage.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import IntEnum
 from pathlib import Path
@@ -26,6 +27,36 @@ class Exit(IntEnum):
     OK = 0
     DRIFT = 1
     INVALID = 2
+
+
+_quick_exit = False
+
+
+def run() -> None:
+    """The ``stepgen`` console script: run one command and exit with its code.
+
+    The generator's commands end the process as soon as their output is flushed: by
+    then they hold no child process, connection or open file, and unloading the
+    modules they imported (the model generator, black, jinja2) would take longer than
+    the rest of a quick command. Every other command exits the ordinary way.
+    """
+    try:
+        main.main(prog_name="stepgen")
+    except SystemExit as done:
+        if not _quick_exit:
+            raise
+        code = done.code
+        if code is not None and not isinstance(code, int):
+            print(code, file=sys.stderr)
+            code = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code or 0)
+
+
+def _exits_quickly() -> None:
+    global _quick_exit
+    _quick_exit = True
 
 
 def _settings(manifest: str | None, out: str | None) -> Settings:
@@ -122,6 +153,7 @@ def validate(manifest: str | None, out: str | None, output_format: str) -> None:
 
     With ``--out``, also check that the output root can be generated into.
     """
+    _exits_quickly()
     from stepgen.api import validate as run_validate
 
     settings = _settings(manifest, out)
@@ -146,6 +178,7 @@ def validate(manifest: str | None, out: str | None, output_format: str) -> None:
 @out_option
 def generate(manifest: str | None, out: str | None) -> None:
     """Generate the packages into the output root; write only files that changed."""
+    _exits_quickly()
     from stepgen.api import generate as run_generate
 
     settings = _settings(manifest, out)
@@ -190,6 +223,7 @@ def check(
     prisma_path: str | None,
 ) -> None:
     """Fail (exit 1) when the output root and the manifest disagree; never write."""
+    _exits_quickly()
     from stepgen.drift import check_drift
 
     settings = _settings(manifest, out)
@@ -258,6 +292,7 @@ def _print_enum_findings(prisma_path: str | None, findings: list[str]) -> None:
 )
 def graph(manifest: str | None, graph_format: str) -> None:
     """Print the stage graph: which stage reads which, in stage order."""
+    _exits_quickly()
     from stepgen.api import validate as run_validate
     from stepgen.graph import render_graph
 

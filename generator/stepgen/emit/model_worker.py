@@ -5,8 +5,10 @@ checking a manifest. On a machine with more than one core, a forked worker does 
 work while the parent loads and checks the manifest; the parent sends the prepared
 parts as soon as it has them and renders its templates while the worker generates.
 Once warm, the worker forks a copy of itself (warm too, at no cost) and the two make
-the parts side by side. Without ``fork`` (or on one core) nothing is started and the
-models are made in-process, with the same result.
+the parts side by side. The ``stepgen`` console script forks the worker for
+``generate`` before it even parses its command line; a generation that finds its
+models current stops it unused. Without ``fork`` (or on one core) nothing is started
+and the models are made in-process, with the same result.
 """
 
 from __future__ import annotations
@@ -14,25 +16,27 @@ from __future__ import annotations
 import json
 import os
 import signal
+import struct
 import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from stepgen.emit.content import Outcome
-
 if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
-    from multiprocessing.process import BaseProcess
-
+    from stepgen.emit.content import Outcome
     from stepgen.emit.model_parts import Part
+
+_LENGTH = struct.Struct(">Q")
 
 
 class ModelWorker:
     """A forked process that turns prepared parts into their models modules."""
 
-    def __init__(self, connection: Connection, process: BaseProcess) -> None:
-        self._connection = connection
-        self._process: BaseProcess | None = process
+    _prestarted: ModelWorker | None = None
+
+    def __init__(self, pid: int, to_worker: int, from_worker: int) -> None:
+        self._pid: int | None = pid
+        self._to_worker = to_worker
+        self._from_worker = from_worker
         self._sent: tuple[str, Callable[[], Outcome]] | None = None
         self._answered = False
 
@@ -41,14 +45,33 @@ class ModelWorker:
         """Fork a worker that warms up the model generator; None where none can run."""
         if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
             return None
-        import multiprocessing
+        commands, replies = os.pipe(), os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: serve one plan, then leave without any clean-up
+            code = 1
+            try:
+                os.close(commands[1])
+                os.close(replies[0])
+                _serve(commands[0], replies[1])
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(commands[0])
+        os.close(replies[1])
+        return cls(pid, commands[1], replies[0])
 
-        context = multiprocessing.get_context("fork")
-        parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child,), daemon=True)
-        process.start()
-        child.close()
-        return cls(parent, process)
+    @classmethod
+    def prestart(cls) -> None:
+        """Fork a worker now, before the command line is even parsed, for
+        :meth:`claim` to take; the console script does this for ``generate``."""
+        if cls._prestarted is None:
+            cls._prestarted = cls.start()
+
+    @classmethod
+    def claim(cls) -> ModelWorker | None:
+        """The worker :meth:`prestart` forked, if there is one; it is then yours."""
+        worker, cls._prestarted = cls._prestarted, None
+        return worker
 
     def submit(self, parts: list[Part], key: str) -> Callable[[], Outcome]:
         """Send ``parts``; the result gives (one module source per part, None) or
@@ -66,10 +89,13 @@ class ModelWorker:
             "parts": [part.as_message() for part in parts],
             "weights": [part.weight for part in parts],
         }
-        self._connection.send_bytes(json.dumps(message).encode("utf-8"))
+        _send(self._to_worker, message)
 
         def result() -> Outcome:
-            reply = json.loads(self._connection.recv_bytes().decode("utf-8"))
+            try:
+                reply = _receive(self._from_worker)
+            except EOFError:
+                reply = {"error": "the model generator's process ended early"}
             self._answered = True
             self.close()
             return reply.get("sources"), reply.get("error")
@@ -78,14 +104,39 @@ class ModelWorker:
         return result
 
     def close(self) -> None:
-        """Stop the worker unless it has answered, and release the pipe."""
-        process, self._process = self._process, None
-        if process is None:
+        """Stop the worker unless it has answered, and release the pipes."""
+        pid, self._pid = self._pid, None
+        if pid is None:
             return
         if not self._answered:
-            process.terminate()
-        self._connection.close()
-        process.join()
+            os.kill(pid, signal.SIGTERM)
+        os.close(self._to_worker)
+        os.close(self._from_worker)
+        os.waitpid(pid, 0)
+
+
+def _send(fd: int, message: dict[str, Any]) -> None:
+    data = json.dumps(message).encode("utf-8")
+    view = memoryview(_LENGTH.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _receive(fd: int) -> dict[str, Any]:
+    (size,) = _LENGTH.unpack(_read_exactly(fd, _LENGTH.size))
+    reply: dict[str, Any] = json.loads(_read_exactly(fd, size).decode("utf-8"))
+    return reply
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    chunks = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            raise EOFError("the pipe closed early")
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 def _generate_here(parts: list[Part]) -> Outcome:
@@ -93,13 +144,13 @@ def _generate_here(parts: list[Part]) -> Outcome:
     return reply.get("sources"), reply.get("error")
 
 
-def _serve(connection: Connection) -> None:
+def _serve(commands: int, replies: int) -> None:
     from stepgen.emit.model_generator import run_model_generator
 
     warm = {"defs": {"Warm": {"type": "object"}}, "external": []}
     run_model_generator(warm)  # loads and warms up
     try:
-        message = json.loads(connection.recv_bytes().decode("utf-8"))
+        message = _receive(commands)
     except EOFError:
         return
     parts: list[dict[str, Any]] = message["parts"]
@@ -117,7 +168,7 @@ def _serve(connection: Connection) -> None:
             for index, source in zip(theirs, other["sources"], strict=True):
                 sources[index] = source
             reply = {"sources": sources}
-    connection.send_bytes(json.dumps(reply).encode("utf-8"))
+    _send(replies, reply)
 
 
 def _shares(weights: list[int]) -> tuple[list[int], list[int]]:
@@ -134,21 +185,18 @@ def _shares(weights: list[int]) -> tuple[list[int], list[int]]:
 
 def _fork_helper(parts: list[dict[str, Any]]) -> Callable[[], dict[str, Any]]:
     """Fork this warm process to make ``parts``; the result waits for its reply."""
-    import multiprocessing
-
-    receiver, sender = multiprocessing.Pipe(duplex=False)
+    receiver, sender = os.pipe()
     pid = os.fork()
     if pid == 0:  # the copy: make its parts, reply, and leave at once
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        code = 0
+        code = 1
         try:
-            receiver.close()
-            sender.send_bytes(json.dumps(_generate(parts)).encode("utf-8"))
-        except BaseException:
-            code = 1
+            os.close(receiver)
+            _send(sender, _generate(parts))
+            code = 0
         finally:
             os._exit(code)
-    sender.close()
+    os.close(sender)
 
     def stop(*_: object) -> None:
         # Stopped before the copy is done (the manifest failed its checks): stop it too.
@@ -159,7 +207,7 @@ def _fork_helper(parts: list[dict[str, Any]]) -> Callable[[], dict[str, Any]]:
 
     def result() -> dict[str, Any]:
         try:
-            reply: dict[str, Any] = json.loads(receiver.recv_bytes().decode("utf-8"))
+            reply = _receive(receiver)
         except EOFError:
             reply = {"error": "the model generator's second process ended early"}
         os.waitpid(pid, 0)
