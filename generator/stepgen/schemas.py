@@ -54,6 +54,7 @@ def used_defs(schema: Any, defs: dict[str, Any]) -> list[str]:
 
 
 SAFE_INTEGER = 2**53 - 1
+_SCHEMA_VALUED = frozenset({"items", "additionalProperties"})
 
 
 def with_safe_integers(node: dict[str, Any]) -> dict[str, Any]:
@@ -74,16 +75,16 @@ def _safe_copy(schema: Any) -> Any:
         return [_safe_copy(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    copied = {key: _copy_json(value) for key, value in schema.items()}
-    for word in ("items", "additionalProperties"):
-        if word in schema:
-            copied[word] = _safe_copy(schema[word])
-    if isinstance(schema.get("anyOf"), list):
-        copied["anyOf"] = [_safe_copy(child) for child in schema["anyOf"]]
-    if isinstance(schema.get("properties"), dict):
-        copied["properties"] = {
-            name: _safe_copy(child) for name, child in schema["properties"].items()
-        }
+    copied = {}
+    for key, value in schema.items():
+        if key in _SCHEMA_VALUED:
+            copied[key] = _safe_copy(value)
+        elif key == "anyOf" and isinstance(value, list):
+            copied[key] = [_safe_copy(child) for child in value]
+        elif key == "properties" and isinstance(value, dict):
+            copied[key] = {name: _safe_copy(child) for name, child in value.items()}
+        else:
+            copied[key] = _copy_json(value)
     return with_safe_integers(copied)
 
 
@@ -119,5 +120,10 @@ def _bundle(pipeline: Pipeline, schema: Any) -> dict[str, Any]:
         result.update(_safe_copy(schema))
     names = used_defs(schema, defs)
     if names:
-        result["$defs"] = {name: _safe_copy(defs[name]) for name in names}
+        # Bundles share the safe copy of each entry: they are read-only.
+        copies: dict[str, Any] = pipeline.derived.setdefault("safe-defs", {})
+        for name in names:
+            if name not in copies:
+                copies[name] = _safe_copy(defs[name])
+        result["$defs"] = {name: copies[name] for name in names}
     return result

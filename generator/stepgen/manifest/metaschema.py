@@ -55,6 +55,8 @@ def supported_keywords() -> list[str]:
 
 def check_meta_schema(document: Document) -> list[Problem]:
     """Return every place where the manifest breaks the meta-schema."""
+    if conforms_quickly(document.data):
+        return []
     problems: list[Problem] = []
     with warnings.catch_warnings():
         # The "regex" format compiles each pattern with Python's re, which warns
@@ -65,6 +67,57 @@ def check_meta_schema(document: Document) -> list[Problem]:
     for error in errors:
         problems.extend(_problems_of(document, error))
     return problems
+
+
+@lru_cache(maxsize=1)
+def _compiled_validator() -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.Draft202012Validator(meta_schema(), validate_formats=True)
+
+
+def conforms_quickly(data: Any) -> bool:
+    """Whether ``data`` passes the meta-schema, by a compiled validator.
+
+    It answers a valid manifest in milliseconds where jsonschema takes about a
+    second for a thousand stages. It only ever says yes: anything it refuses, or
+    cannot take, goes to jsonschema, whose errors carry what a located problem
+    needs. The meta-schema's ``regex`` format means Python's ``re`` here, so every
+    ``pattern`` must also compile there.
+    """
+    try:
+        if not _compiled_validator().is_valid(data):
+            return False
+    except Exception:  # whatever it cannot take, jsonschema judges
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return all(_compiles(pattern) for pattern in _patterns(data))
+
+
+def _patterns(data: Any) -> list[Any]:
+    """Every value held under a ``pattern`` key, anywhere in ``data``."""
+    found: list[Any] = []
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "pattern" in node:
+                found.append(node["pattern"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _compiles(pattern: Any) -> bool:
+    if not isinstance(pattern, str):
+        return True  # not a "regex" instance; the type check covers it
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
 
 
 def _problems_of(document: Document, error: ValidationError) -> list[Problem]:
