@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import struct
+import threading
 import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ class ModelWorker:
         self._to_worker = to_worker
         self._from_worker = from_worker
         self._sent: tuple[str, Callable[[], Outcome]] | None = None
+        self._sender: threading.Thread | None = None
         self._answered = False
 
     @classmethod
@@ -89,7 +91,13 @@ class ModelWorker:
             "parts": [part.as_message() for part in parts],
             "weights": [part.weight for part in parts],
         }
-        _send(self._to_worker, message)
+        # The worker reads only once it is warm, and a pipe holds 64 KiB: a thread
+        # writes the message so that this process goes on with its own work.
+        data = json.dumps(message).encode("utf-8")
+        self._sender = threading.Thread(
+            target=_send, args=(self._to_worker, data), daemon=True
+        )
+        self._sender.start()
 
         def result() -> Outcome:
             try:
@@ -110,16 +118,21 @@ class ModelWorker:
             return
         if not self._answered:
             os.kill(pid, signal.SIGTERM)
+        if self._sender is not None:
+            self._sender.join()  # ends at once: the message is in or the pipe broke
         os.close(self._to_worker)
         os.close(self._from_worker)
         os.waitpid(pid, 0)
 
 
-def _send(fd: int, message: dict[str, Any]) -> None:
-    data = json.dumps(message).encode("utf-8")
+def _send(fd: int, data: bytes) -> None:
+    """Write ``data`` with its length; a reader that has gone away ends it quietly."""
     view = memoryview(_LENGTH.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view) :]
+    try:
+        while view:
+            view = view[os.write(fd, view) :]
+    except BrokenPipeError:
+        pass  # the worker was stopped, or ended early: its reader says so
 
 
 def _receive(fd: int) -> dict[str, Any]:
@@ -168,7 +181,7 @@ def _serve(commands: int, replies: int) -> None:
             for index, source in zip(theirs, other["sources"], strict=True):
                 sources[index] = source
             reply = {"sources": sources}
-    _send(replies, reply)
+    _send(replies, json.dumps(reply).encode("utf-8"))
 
 
 def _shares(weights: list[int]) -> tuple[list[int], list[int]]:
@@ -192,7 +205,7 @@ def _fork_helper(parts: list[dict[str, Any]]) -> Callable[[], dict[str, Any]]:
         code = 1
         try:
             os.close(receiver)
-            _send(sender, _generate(parts))
+            _send(sender, json.dumps(_generate(parts)).encode("utf-8"))
             code = 0
         finally:
             os._exit(code)
