@@ -162,6 +162,20 @@ def test_a_symlink_cannot_lead_writes_outside(tmp_path: Path) -> None:
     assert list(outside.iterdir()) == []
 
 
+def test_a_file_that_is_a_symlink_cannot_lead_writes_outside(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.py"
+    outside.write_bytes(b"kept")
+    out = tmp_path / "out"
+    (out / "python").mkdir(parents=True)
+    (out / "python" / "x.py").symlink_to(outside)
+
+    with pytest.raises(OutputPathError, match="leaves"):
+        writer.write_tree(out, {"python/y.py": b"y", "python/x.py": b"x"}, Record())
+
+    assert outside.read_bytes() == b"kept"
+    assert not (out / "python" / "y.py").exists()
+
+
 def test_an_interrupted_generation_leaves_the_old_or_the_new_tree(
     schema_copy: Path, out: Path, tmp_path: Path
 ) -> None:

@@ -40,8 +40,57 @@ def iter_nodes(schema: Any) -> list[Any]:
     return [node for _, node in walk_schema(schema)]
 
 
-def used_defs(schema: Any, defs: dict[str, Any]) -> list[str]:
-    """Names of the ``$defs`` entries ``schema`` uses, directly or not, sorted."""
+def used_defs(
+    schema: Any, defs: dict[str, Any], memo: dict[str, frozenset[str]] | None = None
+) -> list[str]:
+    """Names of the ``$defs`` entries ``schema`` uses, directly or not, sorted.
+
+    ``memo`` keeps what each entry of ``defs`` uses between calls over the same
+    ``defs``, so that a schema is walked once however many schemas refer to it.
+    """
+    try:
+        memo = {} if memo is None else memo
+        seen: set[str] = set()
+        for name in _direct_refs(schema, defs):
+            seen.add(name)
+            seen |= _closure(name, defs, memo, set())
+        return sorted(seen)
+    except _Cycle:  # a recursive schema (refused by the rules): walk it plainly
+        return _walk_used(schema, defs)
+
+
+class _Cycle(Exception):
+    pass
+
+
+def _direct_refs(schema: Any, defs: dict[str, Any]) -> set[str]:
+    found = set()
+    for node in iter_nodes(schema):
+        name = ref_target(node)
+        if name is not None and name in defs:
+            found.add(name)
+    return found
+
+
+def _closure(
+    name: str, defs: dict[str, Any], memo: dict[str, frozenset[str]], open_: set[str]
+) -> frozenset[str]:
+    found = memo.get(name)
+    if found is not None:
+        return found
+    if name in open_:
+        raise _Cycle(name)
+    open_.add(name)
+    result: set[str] = set()
+    for child in _direct_refs(defs[name], defs):
+        result.add(child)
+        result |= _closure(child, defs, memo, open_)
+    open_.discard(name)
+    found = memo[name] = frozenset(result)
+    return found
+
+
+def _walk_used(schema: Any, defs: dict[str, Any]) -> list[str]:
     seen: set[str] = set()
     pending = [schema]
     while pending:
@@ -118,7 +167,7 @@ def _bundle(pipeline: Pipeline, schema: Any) -> dict[str, Any]:
         schema = defs[root]
     if isinstance(schema, dict):
         result.update(_safe_copy(schema))
-    names = used_defs(schema, defs)
+    names = used_defs(schema, defs, pipeline.derived.setdefault("uses-all", {}))
     if names:
         # Bundles share the safe copy of each entry: they are read-only.
         copies: dict[str, Any] = pipeline.derived.setdefault("safe-defs", {})

@@ -40,6 +40,8 @@ class WriteResult:
 def check_paths(out: Path, files: dict[str, bytes]) -> None:
     """Refuse any path that is absolute, climbs out, or lands outside ``out``."""
     root = out.resolve()
+    # Each folder is resolved once; a file itself leaves only if it is a link.
+    folders: dict[PurePosixPath, Path] = {}
     for name in files:
         pure = PurePosixPath(name)
         if (
@@ -51,7 +53,13 @@ def check_paths(out: Path, files: dict[str, bytes]) -> None:
             raise OutputPathError(
                 f"refusing to write {name!r}: not a plain relative path"
             )
-        if not (root / pure).resolve().is_relative_to(root):
+        folder = folders.get(pure.parent)
+        if folder is None:
+            folder = folders[pure.parent] = (root / pure.parent).resolve()
+        target = folder / pure.name
+        if target.is_symlink():
+            target = target.resolve()
+        if not target.is_relative_to(root):
             raise OutputPathError(f"refusing to write {name!r}: it leaves {out}")
         if name == RECORD_NAME:
             raise OutputPathError(f"refusing to write {name!r}: the record's own name")

@@ -78,16 +78,17 @@ def _schemas(pipeline: Pipeline) -> list[dict[str, str | None]]:
         named[stage.input_model] = stage.input_schema
         if ref_target(stage.output_schema) is None:
             named[stage.output_model] = stage.output_schema
-    ordered: list[str] = []
+    ordered: dict[str, None] = {}  # insertion-ordered, with fast membership
     visiting: set[str] = set()
+    memo: dict[str, frozenset[str]] = pipeline.derived.setdefault("uses-defs", {})
 
     def visit(name: str) -> None:
         if name in ordered or name in visiting or name not in named:
             return
         visiting.add(name)
-        for dependency in used_defs(named[name], pipeline.defs):
+        for dependency in used_defs(named[name], pipeline.defs, memo):
             visit(dependency)
-        ordered.append(name)
+        ordered[name] = None
 
     for name in sorted(named):
         visit(name)
