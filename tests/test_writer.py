@@ -250,3 +250,51 @@ def test_an_output_root_that_is_a_link_stays_one(
         "real",
         "schema",
     ]
+
+
+def test_files_written_ahead_are_dropped_when_the_models_fail(
+    schema_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stepgen.emit import pydantic_models
+
+    out = tmp_path / "out"
+    generate(schema_copy, out)
+    before = tree(out)
+    manifest = json.loads(schema_copy.read_text("utf-8"))
+    manifest["$defs"]["PlanOutput"]["description"] = "A plan, described anew."
+    schema_copy.write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    staging = tmp_path / ".out.stepgen-new"
+    staged_while_waiting: list[str] = []
+
+    def failing(source: str) -> str:
+        staged_while_waiting.extend(
+            path.relative_to(staging).as_posix()
+            for path in staging.rglob("*")
+            if path.is_file()
+        )
+        raise RuntimeError("the models module could not be finished")
+
+    monkeypatch.setattr(pydantic_models, "finish_module", failing)
+    with pytest.raises(RuntimeError, match="could not be finished"):
+        generate(schema_copy, out)
+
+    assert "docs/PIPELINE.md" not in staged_while_waiting  # it did not change
+    assert "python/rematrix_steps/steps/plan.py" in staged_while_waiting
+    assert "python/rematrix_steps/models.py" not in staged_while_waiting
+    assert tree(out) == before
+    assert not staging.exists()
+
+
+def test_a_file_staged_ahead_and_then_unchanged_is_not_kept(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    writer.write_tree(out, {"a.py": b"a", "b.py": b"b"}, Record())
+    tree_writer = writer.TreeWriter(out)
+
+    tree_writer.stage({"a.py": b"new a"})
+    result = tree_writer.finish({"a.py": b"a", "b.py": b"new b"}, Record())
+    tree_writer.discard()
+
+    assert result.written == ["b.py"]
+    assert (out / "a.py").read_bytes() == b"a"
+    assert (out / "b.py").read_bytes() == b"new b"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]

@@ -8,6 +8,7 @@ worker has been started, so that both get going at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,12 +33,15 @@ def validate(manifest: Path, conforming: str | None = None) -> Pipeline:
 
 
 def render_pipeline(
-    manifest: Path, out: Path | None = None
+    manifest: Path,
+    out: Path | None = None,
+    ready: Callable[[dict[str, bytes]], None] | None = None,
 ) -> tuple[dict[str, bytes], Record]:
     """Render every output file in memory, with the record that would describe them.
 
     With ``out``, files whose inputs did not change since the generation recorded
-    there are reused instead of being produced again.
+    there are reused instead of being produced again. ``ready`` is handed the files
+    that are ready while the models module is still being made.
     """
     early = ModelWorker.claim()
     previous = Record.read(out) if out is not None else None
@@ -62,7 +66,7 @@ def render_pipeline(
         pipeline = validate(manifest, conforming)
         memo = Memo(out, previous, fingerprint)
         try:
-            files, keys = render_tree(pipeline, memo, worker)
+            files, keys = render_tree(pipeline, memo, worker, ready)
         except Untranslatable as error:
             problem = pipeline.problem(error.pointer, "untranslatable", error.message)
             raise ManifestInvalid([problem]) from error
@@ -94,7 +98,13 @@ def _start_early(manifest: Path, worker: ModelWorker) -> None:
 
 def generate(manifest: Path, out: Path) -> WriteResult:
     """Generate into ``out``; on any error, ``out`` is left exactly as it was."""
-    from stepgen.writer import write_tree
+    from stepgen.writer import TreeWriter
 
-    files, record = render_pipeline(manifest, out)
-    return write_tree(out, files, record)
+    # Files that are ready while the models are still being made are written
+    # ahead into the new tree; it replaces ``out`` only once it is complete.
+    writer = TreeWriter(out)
+    try:
+        files, record = render_pipeline(manifest, out, ready=writer.stage)
+        return writer.finish(files, record)
+    finally:
+        writer.discard()

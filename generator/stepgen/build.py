@@ -48,13 +48,17 @@ class Memo:
 
 
 def render_tree(
-    pipeline: Pipeline, memo: Memo | None = None, helper: Helper | None = None
+    pipeline: Pipeline,
+    memo: Memo | None = None,
+    helper: Helper | None = None,
+    ready: Callable[[dict[str, bytes]], None] | None = None,
 ) -> tuple[dict[str, bytes], dict[str, str]]:
     """Every generated file as final bytes, and the key each costly file was made from.
 
     Costly work that cannot be reused is started first, so that ``helper`` does it
-    while the templates render. Templates write Python exactly as black leaves it (a
-    test holds them to that); produced modules come formatted.
+    while the templates render; ``ready`` gets the files made by then, before this
+    waits for the rest. Templates write Python exactly as black leaves it (a test
+    holds them to that); produced modules come formatted.
     """
     contents: dict[str, Content] = {}
     for emitter in EMITTERS:
@@ -80,6 +84,8 @@ def render_tree(
                 keys[path] = content.key
                 reused = memo.reuse(path, content.key)
             files[path] = content.make().encode() if reused is None else reused
+    if pending and ready is not None:
+        ready(dict(files))
     for path, finish in pending.items():
         files[path] = finish().encode("utf-8")
     return dict(sorted(files.items())), keys

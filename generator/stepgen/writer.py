@@ -70,29 +70,77 @@ def write_tree(out: Path, files: dict[str, bytes], record: Record) -> WriteResul
 
     An output root that is a symbolic link stays one: its target is written.
     """
-    if out.is_symlink():
-        out = out.resolve()
-    check_paths(out, files)
-    previous = Record.read(out)
-    owned = set(previous.files) if previous else set()
-    result = _plan(out, files, owned)
-    record.files = {name: digest(data) for name, data in files.items()}
-    record_bytes = record.to_bytes()
-    record_same = _read(out / RECORD_NAME) == record_bytes
-    if not result.changed and record_same:
-        return result
-    staging = out.parent / f".{out.name}.stepgen-new"
-    old = out.parent / f".{out.name}.stepgen-old"
-    for leftover in (staging, old):
-        shutil.rmtree(leftover, ignore_errors=True)
+    writer = TreeWriter(out)
     try:
-        _assemble(out, staging, files, set(result.written), set(result.deleted))
-        (staging / RECORD_NAME).write_bytes(record_bytes)
-        _swap(staging, out, old)
+        return writer.finish(files, record)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    shutil.rmtree(old, ignore_errors=True)
-    return result
+        writer.discard()
+
+
+class TreeWriter:
+    """Assembles the new tree beside ``out``, and swaps it in at :meth:`finish`.
+
+    :meth:`stage` writes files known early (while the rest is still being made), so
+    that only what comes last is written after it; until :meth:`finish` swaps the
+    trees, ``out`` is untouched, and :meth:`discard` removes what was staged.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out.resolve() if out.is_symlink() else out
+        self.staging = self.out.parent / f".{self.out.name}.stepgen-new"
+        self._old = self.out.parent / f".{self.out.name}.stepgen-old"
+        self._staged: dict[str, bytes] = {}
+        self._started = False
+
+    def stage(self, files: dict[str, bytes]) -> None:
+        """Write ahead those of ``files`` whose bytes differ from the output root's."""
+        check_paths(self.out, files)
+        changed = {
+            name: data for name, data in files.items() if _read(self.out / name) != data
+        }
+        if changed:
+            self._start()
+        for name in sorted(changed):
+            _write(self.staging / name, changed[name])
+            self._staged[name] = changed[name]
+
+    def finish(self, files: dict[str, bytes], record: Record) -> WriteResult:
+        """Make the output root hold exactly ``files`` and ``record``; see
+        :func:`write_tree`."""
+        out = self.out
+        check_paths(out, files)
+        previous = Record.read(out)
+        owned = set(previous.files) if previous else set()
+        result = _plan(out, files, owned)
+        record.files = {name: digest(data) for name, data in files.items()}
+        record_bytes = record.to_bytes()
+        record_same = _read(out / RECORD_NAME) == record_bytes
+        if not result.changed and record_same:
+            return result
+        self._start()
+        written = set(result.written)
+        for name in set(self._staged) - written:  # staged, then found unchanged
+            (self.staging / name).unlink()
+        _assemble(out, self.staging, files, written, set(result.deleted), self._staged)
+        (self.staging / RECORD_NAME).write_bytes(record_bytes)
+        _swap(self.staging, out, self._old)
+        shutil.rmtree(self._old, ignore_errors=True)
+        return result
+
+    def discard(self) -> None:
+        """Remove whatever was staged and not swapped in."""
+        if self._started:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self._started = False
+            self._staged.clear()
+
+    def _start(self) -> None:
+        if self._started:
+            return
+        for leftover in (self.staging, self._old):
+            shutil.rmtree(leftover, ignore_errors=True)
+        self.staging.mkdir(parents=True)
+        self._started = True
 
 
 def _read(path: Path) -> bytes | None:
@@ -121,8 +169,8 @@ def _assemble(
     files: dict[str, bytes],
     written: set[str],
     deleted: set[str],
+    staged: dict[str, bytes],
 ) -> None:
-    staging.mkdir(parents=True)
     if out.is_dir():
         for source in sorted(out.rglob("*")):
             name = source.relative_to(out).as_posix()
@@ -132,11 +180,15 @@ def _assemble(
             elif name not in written and name not in deleted and name != RECORD_NAME:
                 _link(source, target)
     for name in sorted(written):
-        target = staging / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(files[name])
+        if staged.get(name) != files[name]:
+            _write(staging / name, files[name])
     for name in sorted(deleted):
         _prune_empty(staging, (staging / name).parent)
+
+
+def _write(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
 
 
 def _link(source: Path, target: Path) -> None:
