@@ -52,8 +52,19 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def test_a_small_manifest_is_made_in_one_part_and_a_big_one_in_several(
+    big: Path,
+) -> None:
+    assert len(prepare(load_pipeline(MINIMAL)).parts) == 1
+    assert len(prepare(load_pipeline(MANIFEST)).parts) == 1
+    assert len(prepare(load_pipeline(big)).parts) >= 2
+
+
 @pytest.mark.parametrize("name", ["nine-stage", "minimal", "synthetic"])
-def test_parts_and_written_inputs_equal_one_whole_run(name: str, big: Path) -> None:
+def test_parts_and_written_inputs_equal_one_whole_run(
+    name: str, big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(model_parts, "ONE_PART_WEIGHT", 0)  # parts even when small
     path = {"nine-stage": MANIFEST, "minimal": MINIMAL, "synthetic": big}[name]
     pipeline = load_pipeline(path)
     quick = prepare(pipeline)

@@ -192,71 +192,6 @@ class OutlineSectionBullet(RootModel[StrictStr]):
     """
 
 
-class Resolution(SchemaModel):
-    """
-    Video frame size.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    width: Annotated[Literal[1280], Field(ge=-9007199254740991, le=9007199254740991)]
-    """
-    Frame width in pixels.
-    """
-    height: Annotated[Literal[720], Field(ge=-9007199254740991, le=9007199254740991)]
-    """
-    Frame height in pixels.
-    """
-
-
-class Slide(SchemaModel):
-    """
-    Content of one rendered slide.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    title: Annotated[StrictStr, Field(min_length=1)]
-    """
-    Slide title.
-    """
-    bullets: Annotated[list[SlideBullet], Field(max_length=8, min_length=1)]
-    """
-    Between one and eight bullet points.
-    """
-
-
-class SlideBullet(RootModel[StrictStr]):
-    root: Annotated[StrictStr, Field(min_length=1)]
-    """
-    A string with at least one character.
-    """
-
-
-class Theme(SchemaModel):
-    """
-    Colour theme shared by all slides.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    primary: Annotated[StrictStr, Field(pattern="^#[0-9A-Fa-f]{6}$")]
-    """
-    Accent colour for titles and highlights.
-    """
-    background: Annotated[StrictStr, Field(pattern="^#[0-9A-Fa-f]{6}$")]
-    """
-    Slide background colour.
-    """
-    text: Annotated[StrictStr, Field(pattern="^#[0-9A-Fa-f]{6}$")]
-    """
-    Body text colour.
-    """
-
-
 class PagesOutput(SchemaModel):
     """
     Final slide content and theme, ready to render.
@@ -346,6 +281,49 @@ class RenderedImage(SchemaModel):
     """
 
 
+class Resolution(SchemaModel):
+    """
+    Video frame size.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    width: Annotated[Literal[1280], Field(ge=-9007199254740991, le=9007199254740991)]
+    """
+    Frame width in pixels.
+    """
+    height: Annotated[Literal[720], Field(ge=-9007199254740991, le=9007199254740991)]
+    """
+    Frame height in pixels.
+    """
+
+
+class Slide(SchemaModel):
+    """
+    Content of one rendered slide.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    title: Annotated[StrictStr, Field(min_length=1)]
+    """
+    Slide title.
+    """
+    bullets: Annotated[list[SlideBullet], Field(max_length=8, min_length=1)]
+    """
+    Between one and eight bullet points.
+    """
+
+
+class SlideBullet(RootModel[StrictStr]):
+    root: Annotated[StrictStr, Field(min_length=1)]
+    """
+    A string with at least one character.
+    """
+
+
 class StoryboardOutput(SchemaModel):
     """
     Slide-by-slide storyboard.
@@ -393,6 +371,28 @@ class StoryboardPageVisualItem(RootModel[StrictStr]):
     root: Annotated[StrictStr, Field(min_length=1)]
     """
     A string with at least one character.
+    """
+
+
+class Theme(SchemaModel):
+    """
+    Colour theme shared by all slides.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    primary: Annotated[StrictStr, Field(pattern="^#[0-9A-Fa-f]{6}$")]
+    """
+    Accent colour for titles and highlights.
+    """
+    background: Annotated[StrictStr, Field(pattern="^#[0-9A-Fa-f]{6}$")]
+    """
+    Slide background colour.
+    """
+    text: Annotated[StrictStr, Field(pattern="^#[0-9A-Fa-f]{6}$")]
+    """
+    Body text colour.
     """
 
 

@@ -22,6 +22,9 @@ from stepgen.schemas import ref_target
 
 PLACEHOLDER_MODULE = "stepgen_part_placeholder"
 PART_WEIGHT = 4000  # schema nodes: a part's share of the work
+# Below this many schema nodes one run of the model generator costs less than two
+# side by side: each run has a fixed cost, and a second process starts cold.
+ONE_PART_WEIGHT = 250
 _FUTURE = "from __future__ import annotations"
 _FROM_IMPORT = re.compile(r"^from ([\w.]+) import (.+)$")
 _TOP_LEVEL_NAME = re.compile(r"^(?:class |def )?([A-Za-z_]\w*)\b")
@@ -78,8 +81,11 @@ def split(classes: dict[str, Any], shared: dict[str, Any], parts: int) -> list[P
 
 
 def part_count(classes: dict[str, Any]) -> int:
-    """How many parts the classes are made in: at least two, more for big manifests."""
+    """How many parts the classes are made in: one for a small manifest, at least
+    two otherwise, more for big manifests."""
     total = sum(_weight(schema) for schema in classes.values())
+    if total < ONE_PART_WEIGHT:
+        return 1
     return max(2, math.ceil(total / PART_WEIGHT))
 
 

@@ -158,15 +158,25 @@ def _generate_here(parts: list[Part]) -> Outcome:
 
 
 def _serve(commands: int, replies: int) -> None:
-    from stepgen.emit.model_generator import run_model_generator
+    import select
+
+    from stepgen.emit.model_generator import load_model_generator, run_model_generator
 
     warm = {"defs": {"Warm": {"type": "object"}}, "external": []}
-    run_model_generator(warm)  # loads and warms up
+    load_model_generator()
+    # The first run of the model generator finishes its warm-up. Warm up on a tiny
+    # schema while the parts are not there yet, or before forking a copy (which
+    # then starts warm); a single part warms it up itself.
+    waiting = not select.select([commands], [], [], 0)[0]
+    if waiting:
+        run_model_generator(warm)
     try:
         message = _receive(commands)
     except EOFError:
         return
     parts: list[dict[str, Any]] = message["parts"]
+    if not waiting and len(parts) > 1:
+        run_model_generator(warm)
     mine, theirs = _shares(message["weights"])
     helper = _fork_helper([parts[index] for index in theirs]) if theirs else None
     reply = _generate([parts[index] for index in mine])

@@ -17,6 +17,11 @@ class DraftOutput(SchemaModel):
     createdAt: DateTime | MISSING = MISSING
 
 
+class PackOutput(SchemaModel):
+    count: Annotated[StrictInt, Field(ge=-9007199254740991, le=9007199254740991)]
+    stage: Literal["DRAFT_QUESTIONS", "PACK"] | MISSING = MISSING
+
+
 class Question(SchemaModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -26,11 +31,6 @@ class Question(SchemaModel):
     answer: Annotated[StrictInt, Field(ge=0, le=9007199254740991)]
     hint: StrictStr | None | MISSING = MISSING
     class_: Annotated[Literal["easy", "hard"] | MISSING, Field(alias="class")] = MISSING
-
-
-class PackOutput(SchemaModel):
-    count: Annotated[StrictInt, Field(ge=-9007199254740991, le=9007199254740991)]
-    stage: Literal["DRAFT_QUESTIONS", "PACK"] | MISSING = MISSING
 
 
 class DraftQuestionsInput(SchemaModel):
