@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import importlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -247,3 +248,40 @@ def test_the_console_script_reports_a_broken_manifest_and_writes_nothing(
     assert broken.returncode == 2
     assert "source-order at /stages/1/input/sources/0" in broken.stderr
     assert not out.exists()
+
+
+def test_a_prestarted_worker_nobody_claims_is_stopped() -> None:
+    ModelWorker.prestart()
+    worker = ModelWorker._prestarted
+    assert worker is not None
+    pid = worker._pid
+    assert pid is not None
+
+    ModelWorker.stop_unclaimed()
+
+    assert ModelWorker.claim() is None
+    with pytest.raises(ChildProcessError):  # stopped and reaped
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_command_that_fails_before_generating_stops_its_worker(
+    tmp_path: Path,
+) -> None:
+    # The console script forks the worker before it reads the command line; a
+    # worker left behind would go on loading the model generator after the command
+    # ended (holding its output pipes open). The command stops it first.
+    absent = str(tmp_path / "absent.json")
+    script = Path(sys.executable).with_name("stepgen")
+    command = subprocess.Popen(
+        [str(script), "generate", "--manifest", absent, "--no-such-option"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    code = command.wait()  # the command itself, not whatever it forked
+    listed = subprocess.run(
+        ["ps", "-ww", "-eo", "args"], capture_output=True, text=True, check=True
+    ).stdout
+
+    assert code == 2
+    assert absent not in listed, listed

@@ -43,6 +43,7 @@ def run() -> None:
     try:
         main.main(prog_name="stepgen")
     except SystemExit as done:
+        _stop_unclaimed_worker()
         if not _quick_exit:
             raise
         code = done.code
@@ -52,6 +53,17 @@ def run() -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code or 0)
+    except BaseException:
+        _stop_unclaimed_worker()
+        raise
+
+
+def _stop_unclaimed_worker() -> None:
+    # The console script forks the model worker for ``generate`` before the command
+    # line is read; a command that fails first must not leave it running.
+    worker_module = sys.modules.get("stepgen.emit.model_worker")
+    if worker_module is not None:
+        worker_module.ModelWorker.stop_unclaimed()
 
 
 def _exits_quickly() -> None:

@@ -75,6 +75,14 @@ class ModelWorker:
         worker, cls._prestarted = cls._prestarted, None
         return worker
 
+    @classmethod
+    def stop_unclaimed(cls) -> None:
+        """Stop the worker :meth:`prestart` forked if nothing claimed it (the command
+        failed before it needed one)."""
+        worker = cls.claim()
+        if worker is not None:
+            worker.close()
+
     def submit(self, parts: list[Part], key: str) -> Callable[[], Outcome]:
         """Send ``parts``; the result gives (one module source per part, None) or
         (None, the generator's error), waiting for the worker.
