@@ -29,7 +29,8 @@ class Exit(IntEnum):
     INVALID = 2
 
 
-_quick_exit = False
+# The generator's commands: they end their process as soon as their output is out.
+_QUICK_COMMANDS = frozenset({"validate", "generate", "check", "graph"})
 
 
 def run() -> None:
@@ -41,10 +42,12 @@ def run() -> None:
     the rest of a quick command. Every other command exits the ordinary way.
     """
     try:
-        main.main(prog_name="stepgen")
+        try:
+            main.main(prog_name="stepgen")
+        finally:
+            _stop_unclaimed_worker()
     except SystemExit as done:
-        _stop_unclaimed_worker()
-        if not _quick_exit:
+        if not set(sys.argv[1:2]) & _QUICK_COMMANDS:
             raise
         code = done.code
         if code is not None and not isinstance(code, int):
@@ -53,9 +56,6 @@ def run() -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code or 0)
-    except BaseException:
-        _stop_unclaimed_worker()
-        raise
 
 
 def _stop_unclaimed_worker() -> None:
@@ -64,11 +64,6 @@ def _stop_unclaimed_worker() -> None:
     worker_module = sys.modules.get("stepgen.emit.model_worker")
     if worker_module is not None:
         worker_module.ModelWorker.stop_unclaimed()
-
-
-def _exits_quickly() -> None:
-    global _quick_exit
-    _quick_exit = True
 
 
 def _settings(manifest: str | None, out: str | None) -> Settings:
@@ -165,7 +160,6 @@ def validate(manifest: str | None, out: str | None, output_format: str) -> None:
 
     With ``--out``, also check that the output root can be generated into.
     """
-    _exits_quickly()
     from stepgen.api import validate as run_validate
 
     settings = _settings(manifest, out)
@@ -190,7 +184,6 @@ def validate(manifest: str | None, out: str | None, output_format: str) -> None:
 @out_option
 def generate(manifest: str | None, out: str | None) -> None:
     """Generate the packages into the output root; write only files that changed."""
-    _exits_quickly()
     from stepgen.api import generate as run_generate
 
     settings = _settings(manifest, out)
@@ -235,7 +228,6 @@ def check(
     prisma_path: str | None,
 ) -> None:
     """Fail (exit 1) when the output root and the manifest disagree; never write."""
-    _exits_quickly()
     from stepgen.drift import check_drift
 
     settings = _settings(manifest, out)
@@ -304,7 +296,6 @@ def _print_enum_findings(prisma_path: str | None, findings: list[str]) -> None:
 )
 def graph(manifest: str | None, graph_format: str) -> None:
     """Print the stage graph: which stage reads which, in stage order."""
-    _exits_quickly()
     from stepgen.api import validate as run_validate
     from stepgen.graph import render_graph
 

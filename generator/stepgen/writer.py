@@ -111,7 +111,7 @@ class TreeWriter:
         check_paths(out, files)
         previous = Record.read(out)
         owned = set(previous.files) if previous else set()
-        result = _plan(out, files, owned)
+        result = _plan(out, files, owned, self._staged)
         record.files = {name: digest(data) for name, data in files.items()}
         record_bytes = record.to_bytes()
         record_same = _read(out / RECORD_NAME) == record_bytes
@@ -150,10 +150,13 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _plan(out: Path, files: dict[str, bytes], owned: set[str]) -> WriteResult:
+def _plan(
+    out: Path, files: dict[str, bytes], owned: set[str], staged: dict[str, bytes]
+) -> WriteResult:
     result = WriteResult()
     for name, data in files.items():
-        if _read(out / name) == data:
+        # A file staged with these bytes was found to differ from the output root's.
+        if staged.get(name) != data and _read(out / name) == data:
             result.unchanged.append(name)
         else:
             result.written.append(name)

@@ -101,9 +101,8 @@ class ModelWorker:
         }
         # The worker reads only once it is warm, and a pipe holds 64 KiB: a thread
         # writes the message so that this process goes on with its own work.
-        data = json.dumps(message).encode("utf-8")
         self._sender = threading.Thread(
-            target=_send, args=(self._to_worker, data), daemon=True
+            target=_send, args=(self._to_worker, message), daemon=True
         )
         self._sender.start()
 
@@ -133,8 +132,10 @@ class ModelWorker:
         os.waitpid(pid, 0)
 
 
-def _send(fd: int, data: bytes) -> None:
-    """Write ``data`` with its length; a reader that has gone away ends it quietly."""
+def _send(fd: int, message: dict[str, Any]) -> None:
+    """Write ``message`` as JSON after its length; a reader that has gone away ends
+    it quietly."""
+    data = json.dumps(message).encode("utf-8")
     view = memoryview(_LENGTH.pack(len(data)) + data)
     try:
         while view:
@@ -199,7 +200,7 @@ def _serve(commands: int, replies: int) -> None:
             for index, source in zip(theirs, other["sources"], strict=True):
                 sources[index] = source
             reply = {"sources": sources}
-    _send(replies, json.dumps(reply).encode("utf-8"))
+    _send(replies, reply)
 
 
 def _shares(weights: list[int]) -> tuple[list[int], list[int]]:
@@ -223,7 +224,7 @@ def _fork_helper(parts: list[dict[str, Any]]) -> Callable[[], dict[str, Any]]:
         code = 1
         try:
             os.close(receiver)
-            _send(sender, json.dumps(_generate(parts)).encode("utf-8"))
+            _send(sender, _generate(parts))
             code = 0
         finally:
             os._exit(code)
