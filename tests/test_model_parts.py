@@ -285,3 +285,44 @@ def test_a_command_that_fails_before_generating_stops_its_worker(
 
     assert code == 2
     assert absent not in listed, listed
+
+
+def test_the_worker_loads_the_model_generator_and_nothing_else_of_stepgen() -> None:
+    # Whatever of stepgen the worker imports lies on the longest path of a
+    # generation from scratch: it is forked before the manifest is read.
+    code = (
+        "import sys\n"
+        "from stepgen.emit.model_worker import ModelWorker\n"
+        "from stepgen.emit.model_generator import load_model_generator\n"
+        "load_model_generator()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'stepgen'))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+
+    assert ast.literal_eval(loaded.stdout) == [
+        "stepgen",
+        "stepgen.emit",
+        "stepgen.emit.model_generator",
+        "stepgen.emit.model_worker",
+    ]
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_loading_the_model_generator_leaves_the_collector_as_it_found_it(
+    collecting: bool,
+) -> None:
+
+    code = (
+        "import gc\n"
+        "from stepgen.emit.model_generator import load_model_generator\n"
+        f"{'gc.enable()' if collecting else 'gc.disable()'}\n"
+        "load_model_generator()\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+
+    assert loaded.stdout.split() == [str(collecting), "False"]

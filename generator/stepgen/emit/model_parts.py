@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from stepgen.emit.model_generator import PLACEHOLDER_MODULE
 from stepgen.schemas import ref_target
 
-PLACEHOLDER_MODULE = "stepgen_part_placeholder"
 PART_WEIGHT = 4000  # schema nodes: a part's share of the work
 # Below this many schema nodes one run of the model generator costs less than two
 # side by side: each run has a fixed cost, and a second process starts cold.

@@ -129,7 +129,12 @@ class ModelWorker:
             self._sender.join()  # ends at once: the message is in or the pipe broke
         os.close(self._to_worker)
         os.close(self._from_worker)
-        os.waitpid(pid, 0)
+        if self._answered:
+            # A worker that has answered is leaving; tearing down its memory takes
+            # some milliseconds that the models need not wait for.
+            threading.Thread(target=os.waitpid, args=(pid, 0), daemon=True).start()
+        else:
+            os.waitpid(pid, 0)
 
 
 def _send(fd: int, message: dict[str, Any]) -> None:
@@ -172,7 +177,7 @@ def _serve(commands: int, replies: int) -> None:
     from stepgen.emit.model_generator import load_model_generator, run_model_generator
 
     warm = {"defs": {"Warm": {"type": "object"}}, "external": []}
-    load_model_generator()
+    load_model_generator(lasting=True)  # this process ends after one plan
     # The first run of the model generator finishes its warm-up. Warm up on a tiny
     # schema while the parts are not there yet, or before forking a copy (which
     # then starts warm); a single part warms it up itself.
