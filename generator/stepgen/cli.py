@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from stepgen.console import QUICK_COMMANDS
 from stepgen.errors import ManifestInvalid, Problem, StepgenError
 from stepgen.settings import Settings, resolve, shown
 
@@ -27,10 +28,6 @@ class Exit(IntEnum):
     OK = 0
     DRIFT = 1
     INVALID = 2
-
-
-# The generator's commands: they end their process as soon as their output is out.
-_QUICK_COMMANDS = frozenset({"validate", "generate", "check", "graph"})
 
 
 def run() -> None:
@@ -47,7 +44,7 @@ def run() -> None:
         finally:
             _stop_unclaimed_worker()
     except SystemExit as done:
-        if not set(sys.argv[1:2]) & _QUICK_COMMANDS:
+        if not set(sys.argv[1:2]) & QUICK_COMMANDS:
             raise
         code = done.code
         if code is not None and not isinstance(code, int):

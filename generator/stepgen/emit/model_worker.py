@@ -13,6 +13,7 @@ and the models are made in-process, with the same result.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -67,6 +68,10 @@ class ModelWorker:
         """Fork a worker now, before the command line is even parsed, for
         :meth:`claim` to take; the console script does this for ``generate``."""
         if cls._prestarted is None:
+            # What the console script has made so far lives to its end: kept out of
+            # the collector's passes, the pages it shares with the worker are not
+            # touched, and so not copied, by them.
+            gc.freeze()
             cls._prestarted = cls.start()
 
     @classmethod
