@@ -8,8 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from stepgen.console import _recorded
 from stepgen.errors import ConfigError
-from stepgen.settings import resolve
+from stepgen.record import RECORD_NAME
+from stepgen.settings import output_root, resolve
 
 from tests.conftest import SCHEMA, CliResult
 
@@ -52,6 +54,35 @@ def test_a_wrong_setting_is_a_config_error(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="non-empty strings"):
         resolve(None, None, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("flag", [None, "elsewhere", "../up"])
+def test_the_output_root_alone_is_the_one_resolve_finds(
+    project: Path, flag: str | None
+) -> None:
+    here = project / "deep"
+
+    assert output_root(flag, cwd=here) == resolve(None, flag, cwd=here).out
+
+
+def test_the_console_script_sees_a_record_where_the_command_will_write(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only an output root holding a record makes the console script skip forking
+    # the model worker ahead; the guess follows the flag, then [tool.stepgen].
+    monkeypatch.chdir(project / "deep")
+    (project / "build" / "gen").mkdir(parents=True)
+    (project / "deep" / "other").mkdir()
+    (project / "deep" / "other" / RECORD_NAME).write_text("{}")
+
+    assert not _recorded(["--manifest", "x.json"])
+    assert _recorded(["--out", "other"])
+    assert _recorded(["--out=other"])
+    (project / "build" / "gen" / RECORD_NAME).write_text("{}")
+    assert _recorded([])
+    assert not _recorded(["--out", "absent"])
+    (project / "pyproject.toml").write_text("[tool.stepgen\n")
+    assert not _recorded([])
 
 
 def test_the_cli_uses_the_table(

@@ -6,11 +6,9 @@ unset on the command line never override them.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-
-from stepgen.errors import ConfigError
+from typing import Any, NoReturn
 
 DEFAULT_MANIFEST = "schema/pipeline.json"
 DEFAULT_OUT = "generated"
@@ -44,18 +42,7 @@ def find_pyproject(start: Path) -> Path | None:
 def resolve(manifest: str | None, out: str | None, cwd: Path | None = None) -> Settings:
     """Combine flags with ``[tool.stepgen]``; flags win, unset flags do not."""
     here = cwd or Path.cwd()
-    table: dict[str, object] = {}
-    base = here
-    pyproject = find_pyproject(here)
-    if pyproject is not None:
-        try:
-            data = tomllib.loads(pyproject.read_text("utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as error:
-            raise ConfigError(f"cannot read {pyproject}: {error}") from error
-        section = data.get("tool", {}).get("stepgen")
-        if isinstance(section, dict):
-            table = section
-            base = pyproject.parent
+    table, base = _project(here)
     chosen_manifest = _path(manifest, here) or _path(table.get("manifest"), base)
     chosen_out = _path(out, here) or _path(table.get("out"), base)
     return Settings(
@@ -64,11 +51,42 @@ def resolve(manifest: str | None, out: str | None, cwd: Path | None = None) -> S
     )
 
 
+def output_root(out: str | None, cwd: Path | None = None) -> Path:
+    """The output root :func:`resolve` finds, reading ``pyproject.toml`` only when
+    the flag is unset."""
+    here = cwd or Path.cwd()
+    if out is not None:
+        return _path(out, here) or here / DEFAULT_OUT
+    return resolve(None, None, here).out
+
+
+def _project(here: Path) -> tuple[dict[str, Any], Path]:
+    """The ``[tool.stepgen]`` table that applies at ``here``, and the folder its paths
+    are relative to (``here`` when there is none)."""
+    pyproject = find_pyproject(here)
+    if pyproject is None:
+        return {}, here
+    import tomllib
+
+    try:
+        data = tomllib.loads(pyproject.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        _refuse(f"cannot read {pyproject}: {error}")
+    section = data.get("tool", {}).get("stepgen")
+    if isinstance(section, dict):
+        return section, pyproject.parent
+    return {}, here
+
+
 def _path(value: object, base: Path) -> Path | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value:
-        raise ConfigError(
-            f"[tool.stepgen] paths must be non-empty strings, not {value!r}"
-        )
+        _refuse(f"[tool.stepgen] paths must be non-empty strings, not {value!r}")
     return base / value
+
+
+def _refuse(message: str) -> NoReturn:
+    from stepgen.errors import ConfigError
+
+    raise ConfigError(message)
