@@ -58,17 +58,8 @@ def median_time(
     action: Callable[[], None], *, runs: int, setup: Callable[[], None] | None = None
 ) -> float:
     """Median wall time of ``action`` over ``runs`` runs, after one warm-up run."""
-    times = []
-    for index in range(runs + 1):
-        if setup is not None:
-            setup()
-        settle()
-        start = time.perf_counter()
-        action()
-        elapsed = time.perf_counter() - start
-        if index:
-            times.append(elapsed)
-    return statistics.median(times)
+    times = [timed_run(action, setup) for _ in range(runs + 1)]
+    return statistics.median(times[1:])
 
 
 def paired_times(
@@ -79,19 +70,25 @@ def paired_times(
     setup: Callable[[], None] | None = None,
 ) -> tuple[float, float]:
     """Median wall times of ``ours`` and ``theirs``, run by turns after one warm-up
-    each, so that a machine that slows down for a while slows both alike."""
+    each, so that a machine that slows down for a while slows both alike. ``setup``
+    runs before each of ours."""
     samples: tuple[list[float], list[float]] = ([], [])
-    for index in range(runs + 1):
-        for side, action in enumerate((ours, theirs)):
-            if setup is not None and side == 0:
-                setup()
-            settle()
-            start = time.perf_counter()
-            action()
-            elapsed = time.perf_counter() - start
-            if index:
-                samples[side].append(elapsed)
-    return statistics.median(samples[0]), statistics.median(samples[1])
+    for _ in range(runs + 1):
+        samples[0].append(timed_run(ours, setup))
+        samples[1].append(timed_run(theirs))
+    return statistics.median(samples[0][1:]), statistics.median(samples[1][1:])
+
+
+def timed_run(
+    action: Callable[[], None], setup: Callable[[], None] | None = None
+) -> float:
+    """Seconds one run of ``action`` takes, after ``setup`` and :func:`settle`."""
+    if setup is not None:
+        setup()
+    settle()
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
 
 
 def settle() -> None:

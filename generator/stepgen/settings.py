@@ -55,9 +55,9 @@ def output_root(out: str | None, cwd: Path | None = None) -> Path:
     """The output root :func:`resolve` finds, reading ``pyproject.toml`` only when
     the flag is unset."""
     here = cwd or Path.cwd()
-    if out is not None:
-        return _path(out, here) or here / DEFAULT_OUT
-    return resolve(None, None, here).out
+    if out is None:
+        return resolve(None, None, here).out
+    return here / _checked(out)
 
 
 def _project(here: Path) -> tuple[dict[str, Any], Path]:
@@ -79,11 +79,13 @@ def _project(here: Path) -> tuple[dict[str, Any], Path]:
 
 
 def _path(value: object, base: Path) -> Path | None:
-    if value is None:
-        return None
+    return None if value is None else base / _checked(value)
+
+
+def _checked(value: object) -> str:
     if not isinstance(value, str) or not value:
         _refuse(f"[tool.stepgen] paths must be non-empty strings, not {value!r}")
-    return base / value
+    return value
 
 
 def _refuse(message: str) -> NoReturn:

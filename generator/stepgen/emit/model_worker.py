@@ -6,9 +6,10 @@ work while the parent loads and checks the manifest; the parent sends the prepar
 parts as soon as it has them and renders its templates while the worker generates.
 Once warm, the worker forks a copy of itself (warm too, at no cost) and the two make
 the parts side by side. The ``stepgen`` console script forks the worker for
-``generate`` before it even parses its command line; a generation that finds its
-models current stops it unused. Without ``fork`` (or on one core) nothing is started
-and the models are made in-process, with the same result.
+``generate`` before it even parses its command line, unless the output root holds a
+record of an earlier generation; a generation that finds its models current stops it
+unused. Without ``fork`` (or on one core) nothing is started and the models are made
+in-process, with the same result.
 """
 
 from __future__ import annotations
