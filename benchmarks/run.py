@@ -477,11 +477,10 @@ def main() -> None:
         runtime, notes = runtime_figures(work, arguments.runs)
         figures += runtime
     place = "on the disk" if root is None else f"in memory ({root})"
+    in_memory = "" if root is None else f", {file_creation(root):.2f} s in memory"
     notes = [
         f"The benchmarks' files were {place}. Creating 2,000 files of 3 KB took "
-        f"{file_creation(None):.2f} s on the disk and "
-        f"{file_creation(MEMORY_FOLDER if root else None):.2f} s where the "
-        "benchmarks wrote, at the end of this run.",
+        f"{file_creation(None):.2f} s on the disk{in_memory}, at the end of this run.",
         "",
         *notes,
     ]
